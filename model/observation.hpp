@@ -1,0 +1,91 @@
+// What the scanner observed about one origin: facts only, no judgement. rules/ derives the
+// class, reasons and edge mode from these; other edge profiles are other predicates over them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "model/enums.hpp"
+
+namespace originscan {
+
+struct CertFacts {
+    std::string subject;  // RFC 4514 distinguished names
+    std::string issuer;
+    std::vector<std::string> dns_names;     // subjectAltName dNSName entries
+    std::vector<std::string> ip_addresses;  // subjectAltName iPAddress entries, printed
+    std::int64_t not_before = 0;            // Unix seconds
+    std::int64_t not_after = 0;
+    std::string sha256_fingerprint;   // lower-case hex of the DER, no separators
+    std::string spki_sha256;          // base64 of SHA-256(SubjectPublicKeyInfo); pin = "sha256/" + this
+    std::string signature_algorithm;  // e.g. "RSA-SHA256"
+    std::string public_key;           // e.g. "RSA-2048", "ECDSA-SECP256R1"
+    bool is_ca = false;               // basicConstraints CA:TRUE
+    bool self_issued = false;         // subject == issuer
+    bool self_signed = false;         // self-issued and its own key verifies its signature
+};
+
+// The presented chain checked against the trust store for the TLS-server purpose, with
+// time and name checks left out: both are judged in rules/ against the scan time and NAME.
+struct TrustFacts {
+    bool trusted = false;  // verifies to an anchor
+    bool signer_not_found = false;
+    bool signer_not_ca = false;
+    bool insecure_algorithm = false;
+    bool purpose_mismatch = false;
+    bool invalid_signature = false;
+    bool revoked = false;
+    bool chain_in_order = true;  // every presented certificate is issued by the next one
+};
+
+struct TlsFacts {
+    std::string protocol;  // "TLS1.3", "TLS1.2", ...
+    std::string cipher;    // e.g. "TLS_AES_256_GCM_SHA384"
+    std::string group;     // key exchange group, e.g. "X25519"; empty when none
+    bool handshake_completed = false;
+    bool legacy_protocol = false;        // negotiated below TLS 1.2
+    bool client_cert_requested = false;  // CertificateRequest seen
+    std::string error;                   // alert or error after the certificate, if any
+    std::vector<CertFacts> chain;        // as presented, leaf first; never empty
+    TrustFacts trust;
+    bool name_matches = false;  // leaf matches NAME per RFC 6125 (IP SANs for an IP NAME)
+};
+
+// HTTP answered: on the TLS port, or on the HTTP port after the TLS port refused.
+struct HttpFacts {
+    bool on_tls_port = false;
+    std::uint16_t port = 0;
+    std::string status_line;  // first line of the answer, sanitised
+};
+
+// Nothing usable. reason is one of dns, refused, no-route, reset, timeout, not-tls, tls-alert,
+// tls-error, not-scanned.
+struct Failure {
+    Reason reason = Reason::timeout;
+    std::string detail;  // human text: errno string, alert name, first bytes seen...
+};
+
+struct Timings {
+    double resolve_ms = 0;
+    double connect_ms = 0;
+    double handshake_ms = 0;
+    double total_ms = 0;
+};
+
+// One attempt at one address of the origin.
+struct Probe {
+    std::string address;  // the address connected to; empty when none was reached
+    Timings timings;
+    std::variant<Failure, HttpFacts, TlsFacts> outcome;
+};
+
+// Everything observed for one origin. Today one probe (the address used); the shape allows one
+// per address, where the weakest decides.
+struct Observation {
+    std::vector<Probe> probes;
+};
+
+}  // namespace originscan

@@ -1,0 +1,47 @@
+// A whole scan as the reports see it: the run's settings, its times, and every origin in
+// input order. The JSON report is this, serialised; a baseline is this, read back.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/result.hpp"
+
+namespace originscan {
+
+// The settings of a run, as given on the command line (already validated).
+struct ScanSettings {
+    std::vector<std::string> lists;     // list files ('-' for stdin)
+    std::vector<std::string> ca_files;  // --ca-file
+    bool system_trust = true;
+    unsigned concurrency = 256;
+    double timeout_s = 10;
+    std::uint16_t http_port = 80;
+    std::optional<std::int64_t> now;  // --now, Unix seconds
+    std::string rules_file;
+    std::string baseline_file;
+    std::vector<Violation> fail_on;  // only unreachable, expiring
+    int expiry_days = 14;
+};
+
+// An origin that was in the baseline but is not in this scan.
+struct RemovedOrigin {
+    std::string input;
+    EdgeMode baseline_mode = EdgeMode::none;
+};
+
+struct Report {
+    static constexpr int schema_version = 1;
+    std::string tool_version;
+    std::int64_t started_ms = 0;   // Unix milliseconds
+    std::int64_t finished_ms = 0;
+    std::int64_t judged_at = 0;    // Unix seconds certificate validity was judged at
+    bool complete = true;          // false: interrupted, some origins not scanned
+    ScanSettings settings;
+    std::vector<OriginResult> origins;  // input order, each exactly once
+    std::vector<RemovedOrigin> removed; // baseline origins absent from this scan
+};
+
+}  // namespace originscan

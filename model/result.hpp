@@ -1,0 +1,48 @@
+// The judgement on one origin (from rules/) and the full per-origin record the reports write.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/enums.hpp"
+#include "model/observation.hpp"
+#include "model/origin.hpp"
+
+namespace originscan {
+
+struct Classification {
+    OriginClass cls = OriginClass::unreachable;
+    EdgeMode mode = EdgeMode::none;
+    std::vector<Reason> reasons;  // sorted by enum order, no duplicates
+};
+
+enum class Violation { below_required, downgrade, pin_mismatch, unreachable, expiring };
+std::string_view to_string(Violation);
+std::optional<Violation> violation_from_string(std::string_view);
+
+// How the allowed mode compares with the baseline report's.
+enum class Change { none, added, same, upgrade, downgrade };
+std::string_view to_string(Change);
+std::optional<Change> change_from_string(std::string_view);
+
+struct Verdict {
+    std::optional<EdgeMode> required_mode;  // from the rules file
+    std::vector<std::string> pins;          // configured pins for this origin
+    std::optional<EdgeMode> baseline_mode;  // from --baseline
+    Change change = Change::none;           // none: no baseline given
+    std::vector<Violation> violations;
+};
+
+struct OriginResult {
+    std::size_t index = 0;  // position in the input
+    Origin origin;
+    bool scanned = false;  // false: the scan was interrupted before this origin finished
+    Observation observation;
+    Classification classification;
+    Verdict verdict;
+};
+
+}  // namespace originscan
