@@ -1,0 +1,58 @@
+// The scan engine: connects to origins the way an edge does and records what it saw.
+// The only layer that touches sockets, Asio or GnuTLS; its output is model/ facts.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/observation.hpp"
+#include "model/origin.hpp"
+
+namespace originscan::scanner {
+
+struct ScannerOptions {
+    std::vector<std::string> ca_files;  // PEM bundles added to the trust store
+    bool system_trust = true;           // include the system trust store
+    unsigned concurrency = 256;         // origins in flight, all threads together
+    std::chrono::milliseconds timeout{10'000};  // one absolute deadline per origin
+    std::uint16_t http_port = 80;       // probed when the TLS port refuses; 0: never
+    unsigned threads = 0;               // event-loop threads; 0: one per core
+    unsigned resolver_threads = 16;     // bounded getaddrinfo pool
+};
+
+// Thrown by the Scanner constructor when the trust store cannot be built (unreadable or
+// malformed --ca-file, system store unavailable).
+struct TrustError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+class Scanner {
+public:
+    explicit Scanner(ScannerOptions options);  // loads credentials and trust once
+    ~Scanner();
+    Scanner(const Scanner&) = delete;
+    Scanner& operator=(const Scanner&) = delete;
+
+    // Called once per origin as it completes, from any scanner thread but never two at a time.
+    using ResultSink = std::function<void(std::size_t index, Observation&&)>;
+
+    // Scans every origin, at most options.concurrency at once; returns when all are done or
+    // `stop` turned true (in-flight ones are then abandoned: their sockets closed, no result).
+    // Returns how many origins got a result.
+    std::size_t scan(const std::vector<Origin>& origins, const ResultSink& sink,
+                     const std::atomic<bool>* stop = nullptr);
+
+    // Convenience for tests: one origin, synchronously.
+    Observation scan_one(const Origin& origin);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace originscan::scanner
