@@ -1,0 +1,62 @@
+// The rules file (--rules): per name or *.suffix pattern, a minimum mode and pins. Strictly
+// parsed: an unknown key, an unknown mode, a malformed pin or pattern is an error.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/enums.hpp"
+#include "model/report.hpp"
+#include "model/result.hpp"
+
+namespace originscan::rules {
+
+struct Rule {
+    std::string match;  // exact lower-case name, or "*.suffix"
+    std::optional<EdgeMode> min_mode;
+    std::vector<std::string> pins;  // "sha256/BASE64", validated
+};
+
+struct Policy {
+    std::vector<Rule> rules;
+};
+
+// what(): "FILE:LINE:COLUMN: why" or "FILE: rules[3].min_mode: why".
+struct PolicyError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// JSON with // and /* */ comments. Throws PolicyError.
+Policy parse_policy(std::string_view text, std::string_view source);
+
+// The rule for a name: exact beats wildcard, among wildcards the longest suffix wins.
+// "*.example.com" matches "a.example.com" and "a.b.example.com", not "example.com".
+const Rule* match_rule(const Policy& policy, std::string_view name);
+
+// "sha256/" + base64 of 32 bytes (44 characters, one '=' of padding).
+bool is_valid_pin(std::string_view pin);
+
+// The verdict on one origin whose classification is already made. `baseline` is the mode
+// the baseline report gave the same input (nullopt: not in the baseline; `have_baseline`
+// false: no --baseline at all).
+Verdict judge(const OriginResult& result, const Rule* rule, bool have_baseline,
+              std::optional<EdgeMode> baseline, const ScanSettings& settings, std::int64_t now);
+
+// Fills classification and verdict of every origin in the report, and report.removed, from
+// the policy and an optional baseline report.
+void judge_report(Report& report, const Policy& policy, const Report* baseline);
+
+// Exit status per PRODUCT.md: 0 all good, 1 any violation.
+int exit_status(const Report& report);
+
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_policy = 1;
+inline constexpr int exit_usage = 2;
+inline constexpr int exit_internal = 3;
+inline constexpr int exit_interrupted = 130;
+
+}  // namespace originscan::rules
