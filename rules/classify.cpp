@@ -1,0 +1,130 @@
+#include "rules/classify.hpp"
+
+#include <algorithm>
+#include <variant>
+
+#include "rules/edge_profile.hpp"
+
+namespace originscan::rules {
+namespace {
+
+// Enum order, no duplicates: the contract for Classification::reasons.
+void normalise(std::vector<Reason>& reasons) {
+    std::sort(reasons.begin(), reasons.end());
+    reasons.erase(std::unique(reasons.begin(), reasons.end()), reasons.end());
+}
+
+Classification make(OriginClass cls, std::vector<Reason> reasons) {
+    normalise(reasons);
+    return {cls, cloudflare_mode(cls), std::move(reasons)};
+}
+
+bool any_pin_matches(const std::vector<CertFacts>& chain, const std::vector<std::string>& pins) {
+    for (const auto& cert : chain) {
+        if (cert.spki_sha256.empty()) continue;
+        const std::string pin = "sha256/" + cert.spki_sha256;
+        if (std::find(pins.begin(), pins.end(), pin) != pins.end()) return true;
+    }
+    return false;
+}
+
+// Why the presented chain does not authenticate the origin at `now`; empty when it does (as
+// far as the facts go: trust.trusted is still needed).
+std::vector<Reason> authentication_failures(const TlsFacts& tls, std::int64_t now) {
+    std::vector<Reason> reasons;
+    const CertFacts& leaf = tls.chain.front();
+    const TrustFacts& trust = tls.trust;
+
+    // A self-signed leaf that is itself an anchor (e.g. given with --ca-file) is trusted.
+    if (leaf.self_signed && !trust.trusted) reasons.push_back(Reason::self_signed);
+    if (trust.signer_not_found && !leaf.self_signed) {
+        // The server sent no intermediate at all when the last certificate it presented is an
+        // end-entity one that is not its own issuer: the chain is incomplete rather than
+        // anchored somewhere unknown.
+        const CertFacts& last = tls.chain.back();
+        reasons.push_back(!last.is_ca && !last.self_issued ? Reason::incomplete_chain
+                                                           : Reason::unknown_issuer);
+    }
+    if (trust.signer_not_ca) reasons.push_back(Reason::signer_not_ca);
+    if (trust.insecure_algorithm) reasons.push_back(Reason::insecure_algorithm);
+    if (trust.purpose_mismatch) reasons.push_back(Reason::purpose_mismatch);
+    if (trust.invalid_signature) reasons.push_back(Reason::invalid_signature);
+    if (trust.revoked) reasons.push_back(Reason::revoked);
+    if (!tls.name_matches) reasons.push_back(Reason::hostname_mismatch);
+
+    // Time is judged here, against the scan time or --now, for every presented certificate:
+    // an edge verifying the chain fails on an expired intermediate just as on the leaf.
+    for (const auto& cert : tls.chain) {
+        if (now > cert.not_after) reasons.push_back(Reason::expired);
+        if (now < cert.not_before) reasons.push_back(Reason::not_yet_valid);
+    }
+    return reasons;
+}
+
+Classification classify_tls(const TlsFacts& tls, std::int64_t now,
+                            const std::vector<std::string>& pins) {
+    if (tls.chain.empty()) {
+        // The scanner promises a certificate with TlsFacts; without one nothing can be judged.
+        return make(OriginClass::unreachable, {Reason::tls_error});
+    }
+    std::vector<Reason> reasons = authentication_failures(tls, now);
+    OriginClass cls =
+        reasons.empty() && tls.trust.trusted ? OriginClass::ca_trusted : OriginClass::self_signed;
+
+    if (tls.client_cert_requested) reasons.push_back(Reason::client_cert_required);
+    if (tls.legacy_protocol) reasons.push_back(Reason::legacy_protocol);
+
+    if (!pins.empty()) {
+        // A pin authenticates on its own: the other reasons stay, for information.
+        if (any_pin_matches(tls.chain, pins))
+            cls = OriginClass::pin_matching;
+        else
+            reasons.push_back(Reason::pin_mismatch);
+    }
+    return make(cls, std::move(reasons));
+}
+
+struct ProbeClassifier {
+    std::int64_t now;
+    const std::vector<std::string>& pins;
+
+    Classification operator()(const Failure& failure) const {
+        return make(OriginClass::unreachable, {failure.reason});
+    }
+    Classification operator()(const HttpFacts& http) const {
+        // HTTP on the TLS port itself, or on the HTTP port because the TLS port refused.
+        return make(OriginClass::plaintext,
+                    {http.on_tls_port ? Reason::http_on_tls_port : Reason::refused});
+    }
+    Classification operator()(const TlsFacts& tls) const { return classify_tls(tls, now, pins); }
+};
+
+}  // namespace
+
+Classification classify_probe(const Probe& probe, std::int64_t now,
+                              const std::vector<std::string>& pins) {
+    return std::visit(ProbeClassifier{now, pins}, probe.outcome);
+}
+
+const Probe* deciding_probe(const Observation& observation, std::int64_t now,
+                            const std::vector<std::string>& pins) {
+    const Probe* weakest = nullptr;
+    EdgeMode weakest_mode = EdgeMode::strict;
+    for (const auto& probe : observation.probes) {
+        const EdgeMode mode = classify_probe(probe, now, pins).mode;
+        if (weakest == nullptr || mode < weakest_mode) {  // ties: the first stays
+            weakest = &probe;
+            weakest_mode = mode;
+        }
+    }
+    return weakest;
+}
+
+Classification classify(const Observation& observation, std::int64_t now,
+                        const std::vector<std::string>& pins) {
+    const Probe* probe = deciding_probe(observation, now, pins);
+    if (probe == nullptr) return make(OriginClass::unreachable, {Reason::not_scanned});
+    return classify_probe(*probe, now, pins);
+}
+
+}  // namespace originscan::rules

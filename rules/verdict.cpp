@@ -1,0 +1,124 @@
+// Verdicts: each origin's mode against the rules file, the baseline and --fail-on.
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <variant>
+
+#include "rules/classify.hpp"
+#include "rules/policy.hpp"
+
+namespace originscan::rules {
+namespace {
+
+constexpr std::int64_t seconds_per_day = 86400;
+
+bool fails_on(const ScanSettings& settings, Violation violation) {
+    return std::find(settings.fail_on.begin(), settings.fail_on.end(), violation) !=
+           settings.fail_on.end();
+}
+
+// Any leaf certificate seen, at any address, that is expired or expires within the horizon.
+bool leaf_expiring(const Observation& observation, std::int64_t now, int expiry_days) {
+    const std::int64_t horizon = std::int64_t{expiry_days} * seconds_per_day;
+    for (const auto& probe : observation.probes) {
+        const auto* tls = std::get_if<TlsFacts>(&probe.outcome);
+        if (tls == nullptr || tls->chain.empty()) continue;
+        if (tls->chain.front().not_after - now < horizon) return true;
+    }
+    return false;
+}
+
+Change compare(bool have_baseline, std::optional<EdgeMode> baseline, EdgeMode now) {
+    if (!have_baseline) return Change::none;
+    if (!baseline) return Change::added;
+    if (now < *baseline) return Change::downgrade;
+    if (now > *baseline) return Change::upgrade;
+    return Change::same;
+}
+
+}  // namespace
+
+Verdict judge(const OriginResult& result, const Rule* rule, bool have_baseline,
+              std::optional<EdgeMode> baseline, const ScanSettings& settings, std::int64_t now) {
+    const Classification& classification = result.classification;
+    const EdgeMode mode = classification.mode;
+
+    Verdict verdict;
+    if (rule != nullptr) {
+        verdict.required_mode = rule->min_mode;
+        verdict.pins = rule->pins;
+    }
+    if (have_baseline) verdict.baseline_mode = baseline;
+    verdict.change = compare(have_baseline, verdict.baseline_mode, mode);
+
+    // Pushed in enum order, so violations come out sorted.
+    if (verdict.required_mode && mode < *verdict.required_mode)
+        verdict.violations.push_back(Violation::below_required);
+    if (verdict.change == Change::downgrade) verdict.violations.push_back(Violation::downgrade);
+    const auto& reasons = classification.reasons;
+    if (std::find(reasons.begin(), reasons.end(), Reason::pin_mismatch) != reasons.end())
+        verdict.violations.push_back(Violation::pin_mismatch);
+    if (fails_on(settings, Violation::unreachable) &&
+        classification.cls == OriginClass::unreachable)
+        verdict.violations.push_back(Violation::unreachable);
+    if (fails_on(settings, Violation::expiring) &&
+        leaf_expiring(result.observation, now, settings.expiry_days))
+        verdict.violations.push_back(Violation::expiring);
+    return verdict;
+}
+
+void judge_report(Report& report, const Policy& policy, const Report* baseline) {
+    // The baseline's modes by input; an origin the baseline run never finished has no mode
+    // to compare with, so it counts as absent.
+    std::map<std::string, EdgeMode, std::less<>> baseline_modes;
+    if (baseline != nullptr) {
+        for (const auto& old : baseline->origins)
+            if (old.scanned) baseline_modes.emplace(old.origin.input, old.classification.mode);
+    }
+
+    for (auto& result : report.origins) {
+        const Rule* rule = match_rule(policy, result.origin.name);
+        std::optional<EdgeMode> baseline_mode;
+        if (const auto it = baseline_modes.find(result.origin.input); it != baseline_modes.end())
+            baseline_mode = it->second;
+
+        if (!result.scanned) {
+            // Not judged: the interrupted run has its own exit status. Keep what the rules and
+            // the baseline say, for the report, but compare nothing.
+            result.classification = {OriginClass::unreachable, EdgeMode::none,
+                                     {Reason::not_scanned}};
+            result.verdict = {};
+            if (rule != nullptr) {
+                result.verdict.required_mode = rule->min_mode;
+                result.verdict.pins = rule->pins;
+            }
+            result.verdict.baseline_mode = baseline_mode;
+            continue;
+        }
+        static const std::vector<std::string> no_pins;
+        result.classification =
+            classify(result.observation, report.judged_at, rule ? rule->pins : no_pins);
+        result.verdict = judge(result, rule, baseline != nullptr, baseline_mode, report.settings,
+                               report.judged_at);
+    }
+
+    report.removed.clear();
+    if (baseline != nullptr) {
+        std::set<std::string, std::less<>> present;
+        for (const auto& result : report.origins) present.insert(result.origin.input);
+        for (const auto& old : baseline->origins) {
+            // insert() also keeps a baseline's duplicate input from being listed twice.
+            if (!present.insert(old.origin.input).second) continue;
+            report.removed.push_back({old.origin.input, old.classification.mode});
+        }
+    }
+}
+
+int exit_status(const Report& report) {
+    for (const auto& result : report.origins)
+        if (!result.verdict.violations.empty()) return exit_policy;
+    return exit_ok;
+}
+
+}  // namespace originscan::rules
