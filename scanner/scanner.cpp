@@ -1,0 +1,493 @@
+// The scan engine. One io_context per thread, each running a share of the worker coroutines;
+// workers take origins from one atomic counter. Per origin: one absolute deadline, enforced by
+// closing the socket (the watchdog), covering resolve, connect, handshake and the HTTP probe.
+// GnuTLS runs over memory buffers and Asio does every read and write, so the first bytes from
+// the peer can be looked at (HTTP on the TLS port) and closing the socket cancels everything.
+#include "scanner/scanner.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_set>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "scanner/resolver.hpp"
+#include "scanner/tls_context.hpp"
+
+namespace originscan::scanner {
+namespace {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using boost::system::error_code;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+double ms_between(Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+// The one place socket errors become reasons.
+Reason reason_for(const error_code& ec) {
+    namespace err = asio::error;
+    if (ec == err::connection_refused) return Reason::refused;
+    if (ec == err::host_unreachable || ec == err::network_unreachable || ec == err::address_family_not_supported)
+        return Reason::no_route;
+    if (ec == err::timed_out) return Reason::timeout;
+    return Reason::reset;  // connection_reset, broken_pipe, eof and the rest: the peer went away
+}
+
+std::string printable(const unsigned char* data, std::size_t size) {
+    std::string out;
+    for (std::size_t i = 0; i < size; ++i) {
+        unsigned char c = data[i];
+        if (c >= 0x20 && c < 0x7f) {
+            out += static_cast<char>(c);
+        } else {
+            static constexpr char digits[] = "0123456789abcdef";
+            out += "\\x";
+            out += digits[c >> 4];
+            out += digits[c & 15];
+        }
+    }
+    return out;
+}
+
+struct ThreadState;
+
+// Everything one origin holds while in flight. Shared with the watchdog's handler, so a late
+// timer completion never touches a finished origin.
+struct Conn {
+    Conn(asio::io_context& io, ThreadState& ts);
+    ~Conn();
+    void abort(bool timeout);
+
+    tcp::socket socket;
+    asio::steady_timer watchdog;
+    asio::steady_timer wake;  // waits for the resolver pool
+    ThreadState& thread;
+    bool timed_out = false;
+    bool aborted = false;  // the whole scan is stopping
+};
+
+struct ThreadState {
+    asio::io_context io{1};
+    std::unordered_set<Conn*> live;
+    unsigned workers = 0;
+};
+
+Conn::Conn(asio::io_context& io, ThreadState& ts) : socket(io), watchdog(io), wake(io), thread(ts) {
+    thread.live.insert(this);
+}
+Conn::~Conn() { thread.live.erase(this); }
+
+void Conn::abort(bool timeout) {
+    (timeout ? timed_out : aborted) = true;
+    error_code ignored;
+    socket.close(ignored);
+    wake.cancel();
+}
+
+// GnuTLS transport over two memory buffers; Asio moves the bytes.
+struct MemoryTransport {
+    gnutls_session_t session = nullptr;
+    std::vector<unsigned char> in;
+    std::size_t in_pos = 0;
+    bool eof = false;
+    std::vector<unsigned char> out;
+
+    static ssize_t push(gnutls_transport_ptr_t p, const void* data, std::size_t size) {
+        auto* t = static_cast<MemoryTransport*>(p);
+        auto* bytes = static_cast<const unsigned char*>(data);
+        t->out.insert(t->out.end(), bytes, bytes + size);
+        return static_cast<ssize_t>(size);
+    }
+    static ssize_t pull(gnutls_transport_ptr_t p, void* data, std::size_t size) {
+        auto* t = static_cast<MemoryTransport*>(p);
+        std::size_t available = t->in.size() - t->in_pos;
+        if (available == 0) {
+            if (t->eof) return 0;
+            gnutls_transport_set_errno(t->session, EAGAIN);
+            return -1;
+        }
+        std::size_t n = std::min(size, available);
+        std::memcpy(data, t->in.data() + t->in_pos, n);
+        t->in_pos += n;
+        if (t->in_pos == t->in.size()) {
+            t->in.clear();
+            t->in_pos = 0;
+        }
+        return static_cast<ssize_t>(n);
+    }
+    static int pull_timeout(gnutls_transport_ptr_t p, unsigned) {
+        auto* t = static_cast<MemoryTransport*>(p);
+        if (t->in.size() > t->in_pos || t->eof) return 1;
+        gnutls_transport_set_errno(t->session, EAGAIN);
+        return -1;
+    }
+};
+
+bool looks_like_tls(unsigned char first) { return first >= 0x14 && first <= 0x17; }
+
+bool starts_with_http(const std::vector<unsigned char>& bytes) {
+    static constexpr char prefix[] = "HTTP/";
+    return bytes.size() >= 5 && std::memcmp(bytes.data(), prefix, 5) == 0;
+}
+
+std::string status_line(const std::vector<unsigned char>& bytes) {
+    std::size_t end = 0;
+    while (end < bytes.size() && end < 200 && bytes[end] != '\r' && bytes[end] != '\n') ++end;
+    return printable(bytes.data(), end);
+}
+
+}  // namespace
+
+struct Scanner::Impl {
+    explicit Impl(ScannerOptions o)
+        : options(std::move(o)), tls(options.ca_files, options.system_trust), resolver(options.resolver_threads) {}
+
+    awaitable<void> worker(ThreadState& ts, const std::vector<Origin>& origins);
+    awaitable<void> stop_watch(ThreadState& ts);
+    awaitable<Observation> scan_origin(ThreadState& ts, const Origin& origin);
+    awaitable<std::optional<Resolution>> resolve(std::shared_ptr<Conn> conn, const std::string& host);
+    awaitable<void> handshake(Conn& conn, const Origin& origin, Probe& probe);
+    awaitable<bool> probe_http(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint, Probe& probe);
+
+    ScannerOptions options;
+    TlsContext tls;
+    ResolverPool resolver;  // before the io_contexts die, its threads are joined
+
+    // per scan() call
+    std::atomic<std::size_t> next{0};
+    std::atomic<std::size_t> delivered{0};
+    const std::atomic<bool>* stop = nullptr;
+    const ResultSink* sink = nullptr;
+    std::mutex sink_mutex;
+};
+
+Scanner::Scanner(ScannerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Scanner::~Scanner() = default;
+
+std::size_t Scanner::scan(const std::vector<Origin>& origins, const ResultSink& sink, const std::atomic<bool>* stop) {
+    Impl& impl = *impl_;
+    impl.next = 0;
+    impl.delivered = 0;
+    impl.stop = stop;
+    impl.sink = &sink;
+    if (origins.empty()) return 0;
+
+    unsigned threads = impl.options.threads ? impl.options.threads : std::max(1u, std::thread::hardware_concurrency());
+    const std::size_t concurrency = std::min<std::size_t>(std::max(1u, impl.options.concurrency), origins.size());
+    threads = static_cast<unsigned>(std::min<std::size_t>(threads, concurrency));
+
+    std::vector<std::unique_ptr<ThreadState>> states;
+    for (unsigned t = 0; t < threads; ++t) {
+        auto& ts = *states.emplace_back(std::make_unique<ThreadState>());
+        ts.workers = static_cast<unsigned>(concurrency / threads + (t < concurrency % threads ? 1 : 0));
+        for (unsigned w = 0; w < ts.workers; ++w)
+            asio::co_spawn(ts.io, impl.worker(ts, origins), asio::detached);
+        if (stop) asio::co_spawn(ts.io, impl.stop_watch(ts), asio::detached);
+    }
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back([&ts = *states[t]] { ts.io.run(); });
+    states[0]->io.run();
+    for (auto& th : pool) th.join();
+    return impl.delivered;
+}
+
+Observation Scanner::scan_one(const Origin& origin) {
+    Observation result;
+    std::vector<Origin> one{origin};
+    scan(one, [&](std::size_t, Observation&& o) { result = std::move(o); });
+    return result;
+}
+
+awaitable<void> Scanner::Impl::worker(ThreadState& ts, const std::vector<Origin>& origins) {
+    for (;;) {
+        if (stop && stop->load(std::memory_order_relaxed)) break;
+        const std::size_t i = next.fetch_add(1, std::memory_order_relaxed);
+        if (i >= origins.size()) break;
+        Observation observation = co_await scan_origin(ts, origins[i]);
+        if (observation.probes.empty()) break;  // abandoned: the scan is stopping
+        std::lock_guard lock(sink_mutex);
+        (*sink)(i, std::move(observation));
+        ++delivered;
+    }
+    --ts.workers;
+}
+
+// Polls the stop flag; when it turns, closes every socket in flight on this thread.
+awaitable<void> Scanner::Impl::stop_watch(ThreadState& ts) {
+    asio::steady_timer timer(ts.io);
+    while (ts.workers > 0) {
+        if (stop->load(std::memory_order_relaxed)) {
+            for (Conn* c : std::vector<Conn*>(ts.live.begin(), ts.live.end())) c->abort(false);
+        }
+        timer.expires_after(std::chrono::milliseconds(50));
+        co_await timer.async_wait(use_tuple);
+    }
+}
+
+awaitable<std::optional<Resolution>> Scanner::Impl::resolve(std::shared_ptr<Conn> conn, const std::string& host) {
+    struct Slot {
+        std::optional<Resolution> answer;
+    };
+    auto slot = std::make_shared<Slot>();
+    conn->wake.expires_at(Clock::time_point::max());
+    auto executor = conn->wake.get_executor();
+    // The pool thread hands the answer back on this origin's thread; if the origin has
+    // finished by then, conn and slot are kept alive by the handler and simply dropped.
+    resolver.resolve(host, [conn, slot, executor](Resolution r) {
+        asio::post(executor, [conn, slot, r = std::move(r)]() mutable {
+            slot->answer = std::move(r);
+            conn->wake.cancel();
+        });
+    });
+    if (!conn->timed_out && !conn->aborted) co_await conn->wake.async_wait(use_tuple);
+    co_return std::move(slot->answer);
+}
+
+awaitable<Observation> Scanner::Impl::scan_origin(ThreadState& ts, const Origin& origin) {
+    auto conn = std::make_shared<Conn>(ts.io, ts);
+    const auto start = Clock::now();
+    conn->watchdog.expires_at(start + options.timeout);
+    conn->watchdog.async_wait([c = conn](error_code ec) {
+        if (!ec) c->abort(true);
+    });
+
+    Observation observation;
+    Probe& probe = observation.probes.emplace_back();
+    auto finish = [&]() -> Observation {
+        conn->watchdog.cancel();
+        probe.timings.total_ms = ms_between(start, Clock::now());
+        if (conn->aborted) return {};
+        return std::move(observation);
+    };
+    auto fail = [&](Reason reason, std::string detail) {
+        probe.outcome = Failure{reason, std::move(detail)};
+        return finish();
+    };
+
+    // Where to connect: ADDRESS, else NAME; resolved unless an IP literal.
+    const std::string& host = origin.address.empty() ? origin.name : origin.address;
+    std::vector<asio::ip::address> addresses;
+    error_code parse_ec;
+    auto literal = asio::ip::make_address(host, parse_ec);
+    if (!parse_ec) {
+        addresses.push_back(literal);
+    } else {
+        auto answer = co_await resolve(conn, host);
+        probe.timings.resolve_ms = ms_between(start, Clock::now());
+        if (!answer) co_return fail(Reason::timeout, "no DNS answer for " + host + " before the deadline");
+        if (!answer->error.empty()) co_return fail(Reason::dns, host + ": " + answer->error);
+        addresses = std::move(answer->addresses);
+    }
+
+    // Connect to the addresses in order; the first that accepts is the one scanned.
+    const auto connect_start = Clock::now();
+    error_code last;
+    std::optional<tcp::endpoint> connected;
+    for (const auto& address : addresses) {
+        if (conn->timed_out || conn->aborted) break;
+        tcp::endpoint endpoint(address, origin.port);
+        error_code ec;
+        conn->socket.close(ec);
+        auto [connect_ec] = co_await conn->socket.async_connect(endpoint, use_tuple);
+        probe.address = address.to_string();
+        if (!connect_ec) {
+            connected = endpoint;
+            break;
+        }
+        last = connect_ec;
+    }
+    probe.timings.connect_ms = ms_between(connect_start, Clock::now());
+    if (!connected) {
+        if (conn->timed_out) co_return fail(Reason::timeout, "connect to " + probe.address + " timed out");
+        const Reason reason = reason_for(last);
+        if (reason == Reason::refused && options.http_port != 0 && !conn->aborted) {
+            tcp::endpoint http(addresses.front(), options.http_port);
+            if (co_await probe_http(*conn, origin, http, probe)) co_return finish();
+            if (conn->timed_out) co_return fail(Reason::timeout, "HTTP probe of port " + std::to_string(options.http_port) + " timed out");
+        }
+        co_return fail(reason, last.message());
+    }
+    error_code ignored;
+    conn->socket.set_option(tcp::no_delay(true), ignored);
+
+    co_await handshake(*conn, origin, probe);
+    co_return finish();
+}
+
+awaitable<bool> Scanner::Impl::probe_http(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint,
+                                          Probe& probe) {
+    error_code ec;
+    conn.socket.close(ec);
+    auto [connect_ec] = co_await conn.socket.async_connect(endpoint, use_tuple);
+    if (connect_ec) co_return false;
+    std::string host = origin.name;
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";
+    const std::string request = "HEAD / HTTP/1.1\r\nHost: " + host +
+                                "\r\nUser-Agent: originscan/" ORIGINSCAN_VERSION "\r\nConnection: close\r\n\r\n";
+    auto [write_ec, written] = co_await asio::async_write(conn.socket, asio::buffer(request), use_tuple);
+    if (write_ec) co_return false;
+    std::vector<unsigned char> answer;
+    std::array<unsigned char, 512> buf;
+    while (answer.size() < 5) {
+        auto [read_ec, n] = co_await conn.socket.async_read_some(asio::buffer(buf), use_tuple);
+        answer.insert(answer.end(), buf.begin(), buf.begin() + n);
+        if (read_ec) break;
+    }
+    if (!starts_with_http(answer)) co_return false;
+    probe.address = endpoint.address().to_string();
+    probe.outcome = HttpFacts{false, endpoint.port(), status_line(answer)};
+    co_return true;
+}
+
+awaitable<void> Scanner::Impl::handshake(Conn& conn, const Origin& origin, Probe& probe) {
+    const auto start = Clock::now();
+    gnutls_session_t raw = nullptr;
+    if (int r = gnutls_init(&raw, GNUTLS_CLIENT | GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS); r < 0) {
+        probe.outcome = Failure{Reason::tls_error, gnutls_strerror(r)};
+        co_return;
+    }
+    SessionPtr session(raw);
+    MemoryTransport io;
+    io.session = raw;
+    gnutls_priority_set(raw, tls.priority());
+    gnutls_credentials_set(raw, GNUTLS_CRD_CERTIFICATE, tls.credentials());
+    if (!origin.name_is_ip) gnutls_server_name_set(raw, GNUTLS_NAME_DNS, origin.name.data(), origin.name.size());
+    gnutls_transport_set_ptr(raw, &io);
+    gnutls_transport_set_push_function(raw, &MemoryTransport::push);
+    gnutls_transport_set_pull_function(raw, &MemoryTransport::pull);
+    gnutls_transport_set_pull_timeout_function(raw, &MemoryTransport::pull_timeout);
+    gnutls_handshake_set_timeout(raw, 0);  // the origin deadline is the only clock
+
+    std::array<unsigned char, 16 * 1024> buf;
+    bool sniffed = false;  // have the first bytes been recognised as TLS?
+    std::vector<unsigned char> first;
+    error_code net_error;
+    int tls_result = 0;
+    for (;;) {
+        tls_result = gnutls_handshake(raw);
+        if (!io.out.empty()) {
+            auto [ec, n] = co_await asio::async_write(conn.socket, asio::buffer(io.out), use_tuple);
+            io.out.clear();
+            if (ec) {
+                net_error = ec;
+                break;
+            }
+        }
+        if (tls_result == GNUTLS_E_SUCCESS) break;
+        if (tls_result != GNUTLS_E_AGAIN && tls_result != GNUTLS_E_INTERRUPTED) {
+            if (!gnutls_error_is_fatal(tls_result)) continue;  // a warning alert: carry on
+            break;
+        }
+        auto [ec, n] = co_await conn.socket.async_read_some(asio::buffer(buf), use_tuple);
+        if (ec == asio::error::eof) {
+            io.eof = true;
+            net_error = ec;
+            if (!sniffed) break;
+            continue;  // let GnuTLS see the end of the stream
+        }
+        if (ec) {
+            net_error = ec;
+            break;
+        }
+        if (!sniffed) {
+            // Before GnuTLS sees anything: is this TLS at all, or HTTP on the TLS port?
+            first.insert(first.end(), buf.begin(), buf.begin() + n);
+            if (looks_like_tls(first.front())) {
+                sniffed = true;
+                io.in.insert(io.in.end(), first.begin(), first.end());
+                first.clear();
+                continue;
+            }
+            if (first.size() < 5 && std::string_view("HTTP/").starts_with(
+                                        std::string_view(reinterpret_cast<char*>(first.data()), first.size())))
+                continue;  // could still be "HTTP/": read on
+            probe.timings.handshake_ms = ms_between(start, Clock::now());
+            if (starts_with_http(first))
+                probe.outcome = HttpFacts{true, origin.port, status_line(first)};
+            else
+                probe.outcome = Failure{Reason::not_tls, "first bytes: " + printable(first.data(), std::min<std::size_t>(first.size(), 16))};
+            co_return;
+        }
+        io.in.insert(io.in.end(), buf.begin(), buf.begin() + n);
+    }
+    probe.timings.handshake_ms = ms_between(start, Clock::now());
+
+    unsigned count = 0;
+    const gnutls_datum_t* peers = gnutls_certificate_get_peers(raw, &count);
+    const bool certificate_seen = peers && count > 0;
+    // Network failures (deadline, reset, close) leave the origin unreachable even after a
+    // certificate: an edge could not use it. TLS-level failures after the certificate (a
+    // client-certificate alert, say) are classed by the certificate.
+    if (conn.timed_out) {
+        probe.outcome = Failure{Reason::timeout, certificate_seen ? "handshake did not finish before the deadline"
+                                                                  : "no TLS answer before the deadline"};
+        co_return;
+    }
+    if (net_error && !(net_error == asio::error::eof && certificate_seen && tls_result != GNUTLS_E_AGAIN)) {
+        probe.outcome = Failure{reason_for(net_error), net_error == asio::error::eof ? "connection closed by peer"
+                                                                                   : net_error.message()};
+        co_return;
+    }
+    auto tls_failure_text = [&] {
+        if (tls_result == GNUTLS_E_FATAL_ALERT_RECEIVED) return std::string(gnutls_alert_get_name(gnutls_alert_get(raw)));
+        return std::string(gnutls_strerror(tls_result));
+    };
+    if (!certificate_seen) {
+        if (tls_result == GNUTLS_E_PREMATURE_TERMINATION) {
+            probe.outcome = Failure{Reason::reset, "connection closed by peer"};
+        } else {
+            probe.outcome = Failure{tls_result == GNUTLS_E_FATAL_ALERT_RECEIVED ? Reason::tls_alert : Reason::tls_error,
+                                    tls_result == 0 ? "no certificate presented" : tls_failure_text()};
+        }
+        co_return;
+    }
+
+    TlsFacts facts;
+    facts.handshake_completed = tls_result == GNUTLS_E_SUCCESS;
+    if (!facts.handshake_completed) facts.error = tls_failure_text();
+    const gnutls_protocol_t version = gnutls_protocol_get_version(raw);
+    if (const char* name = gnutls_protocol_get_name(version)) facts.protocol = name;
+    facts.legacy_protocol = version == GNUTLS_SSL3 || version == GNUTLS_TLS1_0 || version == GNUTLS_TLS1_1;
+    if (const char* suite = gnutls_ciphersuite_get(raw)) facts.cipher = suite;
+    if (const char* group = gnutls_group_get_name(gnutls_group_get(raw))) facts.group = group;
+    facts.client_cert_requested = gnutls_certificate_client_get_request_status(raw) != 0;
+
+    // Facts for at most 16 certificates (GnuTLS's own verification depth); hostile origins
+    // send more, and the report says how many.
+    constexpr unsigned max_chain = 16;
+    std::vector<CrtPtr> chain;
+    for (unsigned i = 0; i < std::min(count, max_chain); ++i) {
+        gnutls_x509_crt_t crt;
+        if (gnutls_x509_crt_init(&crt) < 0) break;
+        CrtPtr owned(crt);
+        if (gnutls_x509_crt_import(crt, &peers[i], GNUTLS_X509_FMT_DER) < 0) break;
+        facts.chain.push_back(cert_facts(crt));
+        chain.push_back(std::move(owned));
+    }
+    if (chain.empty()) {
+        probe.outcome = Failure{Reason::tls_error, "unparsable certificate"};
+        co_return;
+    }
+    facts.trust = tls.verify(chain);
+    facts.name_matches = leaf_matches_name(chain.front().get(), origin.name, origin.name_is_ip);
+    probe.timings.handshake_ms = ms_between(start, Clock::now());
+    probe.outcome = std::move(facts);
+}
+
+}  // namespace originscan::scanner
