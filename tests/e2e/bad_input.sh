@@ -132,7 +132,7 @@ expect_usage() {
 }
 
 # bad_line NAME LINE_BYTES EXPECTED_WHY [ALSO_AS_ORIGIN]
-# LINE_BYTES is a printf format (so \x00, \xff work). The line is put on line 4 of a list,
+# LINE_BYTES goes through printf %b (so \x00, \xff work). The line is put on line 4 of a list,
 # after a comment, a blank line and a valid origin, and must be reported as LIST:4: WHY.
 # With ALSO_AS_ORIGIN=yes the same spec is given as --origin and must be reported as
 # --origin "SPEC": WHY.
@@ -140,11 +140,11 @@ list_no=0
 bad_line() {
     local name=$1 line=$2 why=$3 also=${4:-yes}
     local list="$tmp/list-$((++list_no)).txt"
-    { printf '# a comment\n\n%s\n' "$ok_origin"; printf -- "$line"; printf '\n%s\n' "$ok_origin"; } >"$list"
+    { printf '# a comment\n\n%s\n' "$ok_origin"; printf %b "$line"; printf '\n%s\n' "$ok_origin"; } >"$list"
     expect_usage "list: $name" "$list:4: %%$why" -- scan "$list"
     if [[ $also == yes ]]; then
         local spec
-        spec=$(printf -- "$line")
+        spec=$(printf %b "$line")
         expect_usage "--origin: $name" "--origin \"$spec\": %%$why" -- scan --origin "$spec"
     fi
 }
@@ -167,7 +167,7 @@ bad_line "IPv6 without ]" '[2001:db8::1' "missing ']'"
 bad_line "IPv6 with :::" '[2001:db8:::1]:443' 'invalid IPv6 address "[2001:db8:::1]"'
 bad_line "IPv6 bad digit" 'a.test@[::g]' 'invalid IPv6 address "[::g]"'
 bad_line "IPv6 unbracketed" '2001:db8::1' 'must be in brackets'
-bad_line "IPv6 zone id" 'a.test@[fe80::1%%eth0]' 'IPv6 zone id not supported'
+bad_line "IPv6 zone id" 'a.test@[fe80::1%eth0]' 'IPv6 zone id not supported'
 bad_line "IPv4 octet > 255" '256.1.1.1' 'invalid IPv4 address "256.1.1.1"'
 bad_line "label longer than 63" "$long_label.test" 'longer than 63 characters'
 bad_line "name longer than 253" "$long_name" 'longer than 253 characters'
@@ -268,7 +268,7 @@ KNOWN_BUG="Boost.Program_options reads '-1' into uint16_t as 65535" \
     expect_usage "--http-port -1" "--http-port" -- scan --origin "$ok_origin" --http-port -1
 expect_usage "--expiry-days -1" "--expiry-days must be 0 to 36500" -- scan --origin "$ok_origin" --expiry-days -1
 expect_usage "--expiry-days x" "for option '--expiry-days' is invalid" -- scan --origin "$ok_origin" --expiry-days x
-for f in bogus unreachable,bogus pin-mismatch , "unreachable,,expiring"; do
+for f in bogus unreachable,bogus pin-mismatch "," "unreachable,,expiring"; do
     expect_usage "--fail-on \"$f\"" "expected unreachable or expiring" -- scan --origin "$ok_origin" --fail-on "$f"
 done
 expect_usage "unknown option" "unrecognised option '--bogus'" -- scan --origin "$ok_origin" --bogus
