@@ -1,0 +1,144 @@
+#include "reports/format.hpp"
+
+#include <cstdio>
+#include <variant>
+
+#include "model/time.hpp"
+#include "rules/classify.hpp"
+
+namespace originscan::reports {
+namespace {
+
+constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+    return a / b - ((a % b != 0 && (a < 0) != (b < 0)) ? 1 : 0);
+}
+
+std::string join_reasons(const std::vector<Reason>& reasons) {
+    std::string out;
+    for (const Reason r : reasons) {
+        if (!out.empty()) out += ", ";
+        out += to_string(r);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text) {
+    const std::optional<std::int64_t> seconds = parse_rfc3339(text);
+    if (!seconds) return std::nullopt;
+    // parse_rfc3339 checked the shape: a fraction, if any, starts at offset 19.
+    std::int64_t ms = 0;
+    if (text.size() > 19 && text[19] == '.') {
+        std::size_t pos = 20;
+        for (int place = 100; place > 0 && pos < text.size(); place /= 10, ++pos) {
+            if (text[pos] < '0' || text[pos] > '9') break;
+            ms += (text[pos] - '0') * place;
+        }
+    }
+    return *seconds * 1000 + ms;
+}
+
+std::int64_t days_left(std::int64_t not_after, std::int64_t at) {
+    return floor_div(not_after - at, 86400);
+}
+
+Utf8Step decode_utf8(std::string_view s, std::size_t pos) {
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    const unsigned char lead = byte(pos);
+    if (lead < 0x80) return {lead, 1, true};
+    std::size_t length = 0;
+    char32_t cp = 0;
+    char32_t min = 0;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2, cp = lead & 0x1F, min = 0x80;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3, cp = lead & 0x0F, min = 0x800;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4, cp = lead & 0x07, min = 0x10000;
+    } else {
+        return {};
+    }
+    if (pos + length > s.size()) return {};
+    for (std::size_t i = 1; i < length; ++i) {
+        const unsigned char next = byte(pos + i);
+        if ((next & 0xC0) != 0x80) return {};
+        cp = (cp << 6) | (next & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {};
+    return {cp, length, true};
+}
+
+bool is_bidi_control(char32_t cp) {
+    return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+const Probe* shown_probe(const OriginResult& result, std::int64_t judged_at) {
+    const auto& probes = result.observation.probes;
+    if (probes.empty()) return nullptr;
+    if (probes.size() == 1) return &probes.front();
+    if (const Probe* deciding = rules::deciding_probe(result.observation, judged_at, result.verdict.pins))
+        return deciding;
+    return &probes.front();
+}
+
+std::string class_and_reasons(const Classification& classification) {
+    std::string out(to_string(classification.cls));
+    if (!classification.reasons.empty()) out += ": " + join_reasons(classification.reasons);
+    return out;
+}
+
+std::string violation_message(const OriginResult& result, Violation violation,
+                              std::int64_t judged_at, int expiry_days) {
+    const Classification& c = result.classification;
+    const Verdict& v = result.verdict;
+    const std::string mode(to_string(c.mode));
+    std::string out(to_string(violation));
+    out += ": ";
+    switch (violation) {
+        case Violation::below_required:
+            out += "allowed mode " + mode + " is below the required " +
+                   std::string(v.required_mode ? to_string(*v.required_mode) : "mode");
+            break;
+        case Violation::downgrade:
+            out += "allowed mode fell from " +
+                   std::string(v.baseline_mode ? to_string(*v.baseline_mode) : "the baseline's") +
+                   " to " + mode;
+            break;
+        case Violation::pin_mismatch:
+            out += v.pins.size() == 1
+                       ? "the configured pin matches no certificate the origin presented"
+                       : "none of the " + std::to_string(v.pins.size()) +
+                             " configured pins matches a certificate the origin presented";
+            break;
+        case Violation::unreachable:
+            out += "no edge mode can reach the origin";
+            if (const Probe* probe = shown_probe(result, judged_at))
+                if (const auto* failure = std::get_if<Failure>(&probe->outcome);
+                    failure && !failure->detail.empty())
+                    return out + " (" + class_and_reasons(c) + "; " + failure->detail + ")";
+            break;
+        case Violation::expiring: {
+            const Probe* probe = shown_probe(result, judged_at);
+            const auto* tls = probe ? std::get_if<TlsFacts>(&probe->outcome) : nullptr;
+            if (tls == nullptr || tls->chain.empty()) {
+                out += "the certificate expires within " + std::to_string(expiry_days) + " days";
+                break;
+            }
+            const std::int64_t not_after = tls->chain.front().not_after;
+            const std::int64_t days = days_left(not_after, judged_at);
+            const std::string on = format_rfc3339(not_after);
+            if (not_after <= judged_at)
+                out += "the certificate expired on " + on;
+            else
+                out += "the certificate expires in " + std::to_string(days) +
+                       (days == 1 ? " day" : " days") + ", on " + on + ", within the " +
+                       std::to_string(expiry_days) + "-day warning";
+            break;
+        }
+    }
+    return out + " (" + class_and_reasons(c) + ")";
+}
+
+}  // namespace originscan::reports

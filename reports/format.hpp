@@ -1,0 +1,49 @@
+// Helpers shared by the report writers: RFC 3339 times, UTF-8 decoding, the probe whose facts
+// a report shows, and the one-line explanation of a policy violation (summary and JUnit agree).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "model/observation.hpp"
+#include "model/time.hpp"
+#include "model/result.hpp"
+
+namespace originscan::reports {
+
+// parse_rfc3339 (model/time.hpp) keeping milliseconds: Unix ms, digits of the fraction beyond
+// milliseconds dropped; nullopt when malformed. Formatting is model/time.hpp's.
+std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text);
+
+// Whole days from `at` to `not_after`, rounded down: -1 as soon as the certificate expired.
+std::int64_t days_left(std::int64_t not_after, std::int64_t at);
+
+// One step of strict UTF-8 decoding (RFC 3629: no overlong forms, no surrogates, at most
+// U+10FFFF). `length` is at least 1; `valid` false means s[pos] is a stray byte.
+struct Utf8Step {
+    char32_t code_point = 0;
+    std::size_t length = 1;
+    bool valid = false;
+};
+Utf8Step decode_utf8(std::string_view s, std::size_t pos);
+
+// Bidirectional formatting characters (U+061C, U+200E/F, U+202A..E, U+2066..9): they reorder
+// what a person sees ("Trojan Source"), so the writers for people show them as \uNNNN.
+bool is_bidi_control(char32_t code_point);
+
+// The probe whose facts a report shows at the origin level: the only one, or the one that
+// decided the class (rules::deciding_probe); nullptr when nothing was probed.
+const Probe* shown_probe(const OriginResult& result, std::int64_t judged_at);
+
+// A sentence a person understands in a CI UI, e.g.
+// "downgrade: allowed mode fell from strict to full (self-signed: unknown-issuer)".
+std::string violation_message(const OriginResult& result, Violation violation,
+                              std::int64_t judged_at, int expiry_days);
+
+// "self-signed: expired, hostname-mismatch" or "ca-trusted" when there are no reasons.
+std::string class_and_reasons(const Classification& classification);
+
+}  // namespace originscan::reports

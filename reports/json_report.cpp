@@ -1,0 +1,583 @@
+#include "reports/json_report.hpp"
+
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <utility>
+#include <variant>
+
+#include "reports/format.hpp"
+
+namespace originscan::reports {
+namespace {
+
+using ordered = nlohmann::ordered_json;
+using Json = nlohmann::json;
+
+// The TrustFacts flags beyond `trusted` and `chain_in_order`, written as a list of words.
+struct TrustProblem {
+    bool TrustFacts::*flag;
+    std::string_view name;
+};
+constexpr TrustProblem trust_problems[] = {
+    {&TrustFacts::signer_not_found, "signer-not-found"},
+    {&TrustFacts::signer_not_ca, "signer-not-ca"},
+    {&TrustFacts::insecure_algorithm, "insecure-algorithm"},
+    {&TrustFacts::purpose_mismatch, "purpose-mismatch"},
+    {&TrustFacts::invalid_signature, "invalid-signature"},
+    {&TrustFacts::revoked, "revoked"},
+};
+
+constexpr std::string_view pin_prefix = "sha256/";
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+ordered string_or_null(const std::string& s) { return s.empty() ? ordered(nullptr) : ordered(s); }
+
+template <class E>
+ordered enum_or_null(const std::optional<E>& value) {
+    return value ? ordered(to_string(*value)) : ordered(nullptr);
+}
+
+template <class E>
+ordered enum_list(const std::vector<E>& values) {
+    ordered out = ordered::array();
+    for (const E value : values) out.push_back(to_string(value));
+    return out;
+}
+
+ordered cert_json(const CertFacts& cert, std::optional<std::int64_t> judged_at) {
+    ordered out = ordered::object();
+    out["subject"] = cert.subject;
+    out["issuer"] = cert.issuer;
+    out["dns_names"] = cert.dns_names;
+    out["ip_addresses"] = cert.ip_addresses;
+    out["not_before"] = format_rfc3339(cert.not_before);
+    out["not_after"] = format_rfc3339(cert.not_after);
+    if (judged_at) out["days_left"] = days_left(cert.not_after, *judged_at);
+    out["sha256_fingerprint"] = cert.sha256_fingerprint;
+    out["spki_pin"] = std::string(pin_prefix) + cert.spki_sha256;
+    out["signature_algorithm"] = cert.signature_algorithm;
+    out["public_key"] = cert.public_key;
+    out["is_ca"] = cert.is_ca;
+    out["self_issued"] = cert.self_issued;
+    out["self_signed"] = cert.self_signed;
+    return out;
+}
+
+ordered tls_json(const TlsFacts& tls, std::int64_t judged_at) {
+    ordered out = ordered::object();
+    out["protocol"] = tls.protocol;
+    out["cipher"] = tls.cipher;
+    out["group"] = string_or_null(tls.group);
+    out["handshake_completed"] = tls.handshake_completed;
+    out["legacy_protocol"] = tls.legacy_protocol;
+    out["client_cert_requested"] = tls.client_cert_requested;
+    out["error"] = string_or_null(tls.error);
+    out["chain_length"] = tls.chain.size();
+    out["chain_in_order"] = tls.trust.chain_in_order;
+    out["trusted"] = tls.trust.trusted;
+    ordered problems = ordered::array();
+    for (const auto& problem : trust_problems)
+        if (tls.trust.*problem.flag) problems.push_back(problem.name);
+    out["trust_problems"] = std::move(problems);
+    out["name_matches"] = tls.name_matches;
+    out["leaf"] = tls.chain.empty() ? ordered(nullptr) : cert_json(tls.chain.front(), judged_at);
+    ordered chain = ordered::array();
+    for (const CertFacts& cert : tls.chain) chain.push_back(cert_json(cert, std::nullopt));
+    out["chain"] = std::move(chain);
+    return out;
+}
+
+ordered timings_json(const Timings& t) {
+    return ordered{{"resolve_ms", t.resolve_ms},
+                   {"connect_ms", t.connect_ms},
+                   {"handshake_ms", t.handshake_ms},
+                   {"total_ms", t.total_ms}};
+}
+
+// address, tls, http, failure and timings of one probe (all null when there is none).
+void put_probe(ordered& out, const Probe* probe, std::int64_t judged_at) {
+    out["address"] = probe ? string_or_null(probe->address) : ordered(nullptr);
+    out["tls"] = nullptr;
+    out["http"] = nullptr;
+    out["failure"] = nullptr;
+    out["timings"] = nullptr;
+    if (probe == nullptr) return;
+    if (const auto* tls = std::get_if<TlsFacts>(&probe->outcome)) {
+        out["tls"] = tls_json(*tls, judged_at);
+    } else if (const auto* http = std::get_if<HttpFacts>(&probe->outcome)) {
+        out["http"] = ordered{{"on_tls_port", http->on_tls_port},
+                              {"port", http->port},
+                              {"status_line", http->status_line}};
+    } else if (const auto* failure = std::get_if<Failure>(&probe->outcome)) {
+        out["failure"] = ordered{{"reason", to_string(failure->reason)}, {"detail", failure->detail}};
+    }
+    out["timings"] = timings_json(probe->timings);
+}
+
+ordered verdict_json(const Verdict& v) {
+    ordered out = ordered::object();
+    out["required_mode"] = enum_or_null(v.required_mode);
+    out["baseline_mode"] = enum_or_null(v.baseline_mode);
+    out["change"] = to_string(v.change);
+    out["violations"] = enum_list(v.violations);
+    out["pins"] = v.pins;
+    return out;
+}
+
+ordered origin_json(const OriginResult& r, std::int64_t judged_at) {
+    ordered out = ordered::object();
+    out["index"] = r.index;
+    out["input"] = r.origin.input;
+    out["name"] = r.origin.name;
+    out["port"] = r.origin.port;
+    out["address"] = nullptr;  // filled by put_probe, kept here for the key order
+    out["scanned"] = r.scanned;
+    out["class"] = to_string(r.classification.cls);
+    out["allowed_mode"] = to_string(r.classification.mode);
+    out["reasons"] = enum_list(r.classification.reasons);
+    out["verdict"] = verdict_json(r.verdict);
+    put_probe(out, shown_probe(r, judged_at), judged_at);
+    if (r.observation.probes.size() > 1) {
+        ordered probes = ordered::array();
+        for (const Probe& probe : r.observation.probes) {
+            ordered p = ordered::object();
+            put_probe(p, &probe, judged_at);
+            probes.push_back(std::move(p));
+        }
+        out["probes"] = std::move(probes);
+    }
+    return out;
+}
+
+ordered settings_json(const ScanSettings& s) {
+    ordered out = ordered::object();
+    out["lists"] = s.lists;
+    out["ca_files"] = s.ca_files;
+    out["system_trust"] = s.system_trust;
+    out["concurrency"] = s.concurrency;
+    out["timeout_s"] = s.timeout_s;
+    out["http_port"] = s.http_port;
+    out["now"] = s.now ? ordered(format_rfc3339(*s.now)) : ordered(nullptr);
+    out["rules_file"] = string_or_null(s.rules_file);
+    out["baseline_file"] = string_or_null(s.baseline_file);
+    out["fail_on"] = enum_list(s.fail_on);
+    out["expiry_days"] = s.expiry_days;
+    return out;
+}
+
+ordered summary_json(const Report& report) {
+    ordered by_class = ordered::object();
+    for (const OriginClass c : all_origin_classes) by_class[std::string(to_string(c))] = 0;
+    ordered by_mode = ordered::object();
+    for (const EdgeMode m : all_edge_modes) by_mode[std::string(to_string(m))] = 0;
+    std::size_t violations = 0, downgrades = 0, not_scanned = 0;
+    for (const OriginResult& r : report.origins) {
+        auto& class_count = by_class[std::string(to_string(r.classification.cls))];
+        class_count = class_count.get<std::size_t>() + 1;
+        auto& mode_count = by_mode[std::string(to_string(r.classification.mode))];
+        mode_count = mode_count.get<std::size_t>() + 1;
+        violations += r.verdict.violations.size();
+        if (r.verdict.change == Change::downgrade) ++downgrades;
+        if (!r.scanned) ++not_scanned;
+    }
+    ordered out = ordered::object();
+    out["total"] = report.origins.size();
+    out["by_class"] = std::move(by_class);
+    out["by_mode"] = std::move(by_mode);
+    out["violations"] = violations;
+    out["downgrades"] = downgrades;
+    out["not_scanned"] = not_scanned;
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading: every accessor names the JSON path of what it reads, for messages such as
+// "old.json: origins[3].class: unknown class \"bogus\"".
+
+std::string member_path(const std::string& where, std::string_view key) {
+    return where.empty() ? std::string(key) : where + "." + std::string(key);
+}
+
+std::string item_path(const std::string& where, std::size_t index) {
+    return where + "[" + std::to_string(index) + "]";
+}
+
+class Reader {
+public:
+    explicit Reader(std::string_view source) : source_(source) {}
+
+    [[noreturn]] void fail(const std::string& where, const std::string& why) const {
+        std::string message(source_);
+        message += ": ";
+        if (!where.empty()) message += where + ": ";
+        throw ReportError(message + why);
+    }
+
+    const Json& member(const Json& object, std::string_view key, const std::string& where) const {
+        const auto it = object.find(key);
+        if (it == object.end()) fail(member_path(where, key), "missing");
+        return *it;
+    }
+
+    const Json& object(const Json& parent, std::string_view key, const std::string& where) const {
+        const Json& value = member(parent, key, where);
+        if (!value.is_object()) fail(member_path(where, key), "expected an object");
+        return value;
+    }
+
+    // nullptr when the member is null.
+    const Json* nullable_object(const Json& parent, std::string_view key, const std::string& where) const {
+        const Json& value = member(parent, key, where);
+        if (value.is_null()) return nullptr;
+        if (!value.is_object()) fail(member_path(where, key), "expected an object or null");
+        return &value;
+    }
+
+    const Json& array(const Json& parent, std::string_view key, const std::string& where) const {
+        const Json& value = member(parent, key, where);
+        if (!value.is_array()) fail(member_path(where, key), "expected an array");
+        return value;
+    }
+
+    std::string string(const Json& parent, std::string_view key, const std::string& where) const {
+        const Json& value = member(parent, key, where);
+        if (!value.is_string()) fail(member_path(where, key), "expected a string");
+        return value.get<std::string>();
+    }
+
+    // null reads as the empty string (the writer's convention for "none").
+    std::string string_or_null(const Json& parent, std::string_view key, const std::string& where) const {
+        const Json& value = member(parent, key, where);
+        if (value.is_null()) return {};
+        if (!value.is_string()) fail(member_path(where, key), "expected a string or null");
+        return value.get<std::string>();
+    }
+
+    std::vector<std::string> strings(const Json& parent, std::string_view key, const std::string& where) const {
+        const Json& values = array(parent, key, where);
+        std::vector<std::string> out;
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            if (!values[i].is_string()) fail(item_path(member_path(where, key), i), "expected a string");
+            out.push_back(values[i].get<std::string>());
+        }
+        return out;
+    }
+
+    bool boolean(const Json& parent, std::string_view key, const std::string& where) const {
+        const Json& value = member(parent, key, where);
+        if (!value.is_boolean()) fail(member_path(where, key), "expected true or false");
+        return value.get<bool>();
+    }
+
+    template <class Int>
+    static constexpr std::int64_t largest() {
+        constexpr auto int_max = static_cast<std::uint64_t>(std::numeric_limits<Int>::max());
+        constexpr auto int64_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+        return static_cast<std::int64_t>(int_max < int64_max ? int_max : int64_max);
+    }
+
+    template <class Int>
+    Int integer(const Json& parent, std::string_view key, const std::string& where,
+                std::int64_t min = std::numeric_limits<Int>::min(), std::int64_t max = largest<Int>()) const {
+        const Json& value = member(parent, key, where);
+        const std::string path = member_path(where, key);
+        if (!value.is_number_integer()) fail(path, "expected an integer");
+        if (value.is_number_unsigned() &&
+            value.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+            fail(path, "out of range");
+        const auto n = value.get<std::int64_t>();
+        if (n < min || n > max)
+            fail(path, "out of range " + std::to_string(min) + ".." + std::to_string(max));
+        return static_cast<Int>(n);
+    }
+
+    double number(const Json& parent, std::string_view key, const std::string& where) const {
+        const Json& value = member(parent, key, where);
+        if (!value.is_number()) fail(member_path(where, key), "expected a number");
+        return value.get<double>();
+    }
+
+    // Unix milliseconds from an RFC 3339 string.
+    std::int64_t time_ms(const Json& parent, std::string_view key, const std::string& where) const {
+        const std::string text = string(parent, key, where);
+        const auto ms = parse_rfc3339_ms(text);
+        if (!ms) fail(member_path(where, key), "not an RFC 3339 date-time: \"" + text + "\"");
+        return *ms;
+    }
+
+    std::int64_t time_s(const Json& parent, std::string_view key, const std::string& where) const {
+        const std::int64_t ms = time_ms(parent, key, where);
+        return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+    }
+
+    template <class E, class FromString>
+    E enumeration(const Json& value, const std::string& path, FromString from_string,
+                  std::string_view what) const {
+        if (!value.is_string()) fail(path, "expected a string");
+        const auto text = value.get<std::string>();
+        const std::optional<E> parsed = from_string(text);
+        if (!parsed) fail(path, "unknown " + std::string(what) + " \"" + text + "\"");
+        return *parsed;
+    }
+
+    template <class E, class FromString>
+    E enumeration(const Json& parent, std::string_view key, const std::string& where,
+                  FromString from_string, std::string_view what) const {
+        return enumeration<E>(member(parent, key, where), member_path(where, key), from_string, what);
+    }
+
+    template <class E, class FromString>
+    std::optional<E> nullable_enumeration(const Json& parent, std::string_view key, const std::string& where,
+                                          FromString from_string, std::string_view what) const {
+        const Json& value = member(parent, key, where);
+        if (value.is_null()) return std::nullopt;
+        return enumeration<E>(value, member_path(where, key), from_string, what);
+    }
+
+    template <class E, class FromString>
+    std::vector<E> enumerations(const Json& parent, std::string_view key, const std::string& where,
+                                FromString from_string, std::string_view what) const {
+        const Json& values = array(parent, key, where);
+        std::vector<E> out;
+        for (std::size_t i = 0; i < values.size(); ++i)
+            out.push_back(enumeration<E>(values[i], item_path(member_path(where, key), i), from_string, what));
+        return out;
+    }
+
+    CertFacts cert(const Json& c, const std::string& where) const {
+        CertFacts out;
+        out.subject = string(c, "subject", where);
+        out.issuer = string(c, "issuer", where);
+        out.dns_names = strings(c, "dns_names", where);
+        out.ip_addresses = strings(c, "ip_addresses", where);
+        out.not_before = time_s(c, "not_before", where);
+        out.not_after = time_s(c, "not_after", where);
+        out.sha256_fingerprint = string(c, "sha256_fingerprint", where);
+        const std::string pin = string(c, "spki_pin", where);
+        if (pin.rfind(pin_prefix, 0) != 0)
+            fail(member_path(where, "spki_pin"), "expected \"sha256/\" followed by base64");
+        out.spki_sha256 = pin.substr(pin_prefix.size());
+        out.signature_algorithm = string(c, "signature_algorithm", where);
+        out.public_key = string(c, "public_key", where);
+        out.is_ca = boolean(c, "is_ca", where);
+        out.self_issued = boolean(c, "self_issued", where);
+        out.self_signed = boolean(c, "self_signed", where);
+        return out;
+    }
+
+    TlsFacts tls(const Json& t, const std::string& where) const {
+        TlsFacts out;
+        out.protocol = string(t, "protocol", where);
+        out.cipher = string(t, "cipher", where);
+        out.group = string_or_null(t, "group", where);
+        out.handshake_completed = boolean(t, "handshake_completed", where);
+        out.legacy_protocol = boolean(t, "legacy_protocol", where);
+        out.client_cert_requested = boolean(t, "client_cert_requested", where);
+        out.error = string_or_null(t, "error", where);
+        out.trust.chain_in_order = boolean(t, "chain_in_order", where);
+        out.trust.trusted = boolean(t, "trusted", where);
+        const std::string problems_path = member_path(where, "trust_problems");
+        for (const std::string& name : strings(t, "trust_problems", where)) {
+            bool known = false;
+            for (const auto& problem : trust_problems)
+                if (problem.name == name) out.trust.*problem.flag = known = true;
+            if (!known) fail(problems_path, "unknown trust problem \"" + name + "\"");
+        }
+        out.name_matches = boolean(t, "name_matches", where);
+        const std::string chain_path = member_path(where, "chain");
+        const Json& chain = array(t, "chain", where);
+        for (std::size_t i = 0; i < chain.size(); ++i) {
+            if (!chain[i].is_object()) fail(item_path(chain_path, i), "expected an object");
+            out.chain.push_back(cert(chain[i], item_path(chain_path, i)));
+        }
+        if (integer<std::size_t>(t, "chain_length", where, 0) != out.chain.size())
+            fail(member_path(where, "chain_length"), "does not match the chain's length");
+        // The leaf is chain[0] with days_left; check it is the same certificate.
+        const Json* leaf = nullable_object(t, "leaf", where);
+        if ((leaf == nullptr) != out.chain.empty())
+            fail(member_path(where, "leaf"), "present exactly when the chain is not empty");
+        if (leaf && string(*leaf, "sha256_fingerprint", member_path(where, "leaf")) !=
+                        out.chain.front().sha256_fingerprint)
+            fail(member_path(where, "leaf"), "is not the first certificate of the chain");
+        return out;
+    }
+
+    Timings timings(const Json& t, const std::string& where) const {
+        return {number(t, "resolve_ms", where), number(t, "connect_ms", where),
+                number(t, "handshake_ms", where), number(t, "total_ms", where)};
+    }
+
+    // One probe from an object holding address, tls, http, failure, timings; nullopt when all
+    // of them say there was none.
+    std::optional<Probe> probe(const Json& p, const std::string& where) const {
+        const std::string address = string_or_null(p, "address", where);
+        const Json* tls_json = nullable_object(p, "tls", where);
+        const Json* http_json = nullable_object(p, "http", where);
+        const Json* failure_json = nullable_object(p, "failure", where);
+        const Json* timings_json = nullable_object(p, "timings", where);
+        const int outcomes = (tls_json != nullptr) + (http_json != nullptr) + (failure_json != nullptr);
+        if (outcomes == 0 && timings_json == nullptr && address.empty()) return std::nullopt;
+        if (outcomes != 1) fail(where, "expected exactly one of tls, http and failure");
+        if (timings_json == nullptr) fail(member_path(where, "timings"), "missing for a probe");
+
+        Probe out;
+        out.address = address;
+        out.timings = timings(*timings_json, member_path(where, "timings"));
+        if (tls_json) {
+            out.outcome = tls(*tls_json, member_path(where, "tls"));
+        } else if (http_json) {
+            const std::string path = member_path(where, "http");
+            out.outcome = HttpFacts{boolean(*http_json, "on_tls_port", path),
+                                    integer<std::uint16_t>(*http_json, "port", path),
+                                    string(*http_json, "status_line", path)};
+        } else {
+            const std::string path = member_path(where, "failure");
+            out.outcome = Failure{enumeration<Reason>(*failure_json, "reason", path, reason_from_string, "reason"),
+                                  string(*failure_json, "detail", path)};
+        }
+        return out;
+    }
+
+    OriginResult origin(const Json& o, const std::string& where) const {
+        OriginResult out;
+        out.index = integer<std::size_t>(o, "index", where, 0);
+        out.origin.input = string(o, "input", where);
+        out.origin.name = string(o, "name", where);
+        out.origin.port = integer<std::uint16_t>(o, "port", where);
+        out.scanned = boolean(o, "scanned", where);
+        out.classification.cls =
+            enumeration<OriginClass>(o, "class", where, origin_class_from_string, "class");
+        out.classification.mode =
+            enumeration<EdgeMode>(o, "allowed_mode", where, edge_mode_from_string, "mode");
+        out.classification.reasons =
+            enumerations<Reason>(o, "reasons", where, reason_from_string, "reason");
+
+        const std::string verdict_path = member_path(where, "verdict");
+        const Json& v = object(o, "verdict", where);
+        out.verdict.required_mode =
+            nullable_enumeration<EdgeMode>(v, "required_mode", verdict_path, edge_mode_from_string, "mode");
+        out.verdict.baseline_mode =
+            nullable_enumeration<EdgeMode>(v, "baseline_mode", verdict_path, edge_mode_from_string, "mode");
+        out.verdict.change = enumeration<Change>(v, "change", verdict_path, change_from_string, "change");
+        out.verdict.violations =
+            enumerations<Violation>(v, "violations", verdict_path, violation_from_string, "violation");
+        out.verdict.pins = strings(v, "pins", verdict_path);
+
+        if (const auto it = o.find("probes"); it != o.end()) {
+            const std::string probes_path = member_path(where, "probes");
+            if (!it->is_array()) fail(probes_path, "expected an array");
+            for (std::size_t i = 0; i < it->size(); ++i) {
+                const Json& p = (*it)[i];
+                if (!p.is_object()) fail(item_path(probes_path, i), "expected an object");
+                auto parsed = probe(p, item_path(probes_path, i));
+                if (!parsed) fail(item_path(probes_path, i), "is empty");
+                out.observation.probes.push_back(std::move(*parsed));
+            }
+        } else if (auto parsed = probe(o, where)) {
+            out.observation.probes.push_back(std::move(*parsed));
+        }
+        return out;
+    }
+
+    ScanSettings settings(const Json& s, const std::string& where) const {
+        ScanSettings out;
+        out.lists = strings(s, "lists", where);
+        out.ca_files = strings(s, "ca_files", where);
+        out.system_trust = boolean(s, "system_trust", where);
+        out.concurrency = integer<unsigned>(s, "concurrency", where, 0);
+        out.timeout_s = number(s, "timeout_s", where);
+        out.http_port = integer<std::uint16_t>(s, "http_port", where);
+        if (!member(s, "now", where).is_null()) out.now = time_s(s, "now", where);
+        out.rules_file = string_or_null(s, "rules_file", where);
+        out.baseline_file = string_or_null(s, "baseline_file", where);
+        out.fail_on = enumerations<Violation>(s, "fail_on", where, violation_from_string, "violation");
+        out.expiry_days = integer<int>(s, "expiry_days", where);
+        return out;
+    }
+
+private:
+    std::string_view source_;
+};
+
+}  // namespace
+
+nlohmann::ordered_json report_to_json(const Report& report) {
+    ordered out = ordered::object();
+    out["schema_version"] = Report::schema_version;
+    out["tool"] = ordered{{"name", "originscan"}, {"version", report.tool_version}};
+    out["started_at"] = format_rfc3339_ms(report.started_ms);
+    out["finished_at"] = format_rfc3339_ms(report.finished_ms);
+    out["judged_at"] = format_rfc3339(report.judged_at);
+    out["complete"] = report.complete;
+    out["settings"] = settings_json(report.settings);
+    out["summary"] = summary_json(report);
+    ordered origins = ordered::array();
+    for (const OriginResult& r : report.origins) origins.push_back(origin_json(r, report.judged_at));
+    out["origins"] = std::move(origins);
+    ordered removed = ordered::array();
+    for (const RemovedOrigin& r : report.removed)
+        removed.push_back(ordered{{"input", r.input}, {"baseline_mode", to_string(r.baseline_mode)}});
+    out["removed"] = std::move(removed);
+    return out;
+}
+
+std::string render_json(const Report& report) {
+    return report_to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+Report parse_report(std::string_view text, std::string_view source) {
+    const Reader reader(source);
+    Json doc;
+    try {
+        doc = Json::parse(text);
+    } catch (const Json::parse_error& e) {
+        // Drop nlohmann's "[json.exception.parse_error.101] " prefix: the rest says where.
+        std::string what = e.what();
+        if (const auto end = what.find("] "); what.rfind("[json.exception", 0) == 0 && end != std::string::npos)
+            what.erase(0, end + 2);
+        reader.fail("", "not JSON: " + what);
+    }
+
+    const auto not_ours = [&] { reader.fail("", "not an originscan report (no tool.name \"originscan\")"); };
+    if (!doc.is_object()) not_ours();
+    const auto tool = doc.find("tool");
+    if (tool == doc.end() || !tool->is_object()) not_ours();
+    const auto name = tool->find("name");
+    if (name == tool->end() || *name != "originscan") not_ours();
+
+    const auto version = doc.find("schema_version");
+    if (version == doc.end()) reader.fail("schema_version", "missing");
+    if (!version->is_number_integer() || *version != Report::schema_version)
+        reader.fail("schema_version", version->dump() + " is not supported (this originscan reads " +
+                                          std::to_string(Report::schema_version) + ")");
+
+    Report report;
+    report.tool_version = reader.string(*tool, "version", "tool");
+    report.started_ms = reader.time_ms(doc, "started_at", "");
+    report.finished_ms = reader.time_ms(doc, "finished_at", "");
+    report.judged_at = reader.time_s(doc, "judged_at", "");
+    report.complete = reader.boolean(doc, "complete", "");
+    report.settings = reader.settings(reader.object(doc, "settings", ""), "settings");
+
+    const Json& origins = reader.array(doc, "origins", "");
+    for (std::size_t i = 0; i < origins.size(); ++i) {
+        const std::string where = item_path("origins", i);
+        if (!origins[i].is_object()) reader.fail(where, "expected an object");
+        report.origins.push_back(reader.origin(origins[i], where));
+    }
+
+    const Json& removed = reader.array(doc, "removed", "");
+    for (std::size_t i = 0; i < removed.size(); ++i) {
+        const std::string where = item_path("removed", i);
+        if (!removed[i].is_object()) reader.fail(where, "expected an object");
+        report.removed.push_back(
+            {reader.string(removed[i], "input", where),
+             reader.enumeration<EdgeMode>(removed[i], "baseline_mode", where, edge_mode_from_string, "mode")});
+    }
+    return report;
+}
+
+}  // namespace originscan::reports

@@ -1,0 +1,34 @@
+// The JSON report (PRODUCT.md "Outputs"; schema: reports/report.schema.json) and its reader,
+// which turns an earlier report back into a Report for --baseline.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "model/report.hpp"
+
+namespace originscan::reports {
+
+// what(): "SOURCE: why" or "SOURCE: origins[3].tls.leaf.not_after: why".
+struct ReportError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Keys in a fixed, documented order. Origins in input order.
+nlohmann::ordered_json report_to_json(const Report& report);
+
+// report_to_json, 2-space indent, trailing newline. Invalid UTF-8 in any string (a certificate
+// subject, an HTTP status line) is replaced by U+FFFD rather than failing the report.
+std::string render_json(const Report& report);
+
+// Reads a report written by render_json. Strict on everything a judgement needs (classes,
+// modes, reasons, verdicts, TLS/HTTP/failure facts): a missing or mistyped field is an error.
+// The summary is derived and not read; unknown keys are ignored. Throws ReportError when the
+// text is not JSON, not an originscan report, of another schema_version, or malformed.
+// parse_report(render_json(r)) renders identically to r.
+Report parse_report(std::string_view text, std::string_view source);
+
+}  // namespace originscan::reports

@@ -1,0 +1,179 @@
+#include "reports/junit.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "reports/format.hpp"
+
+namespace originscan::reports {
+namespace {
+
+constexpr std::string_view replacement_character = "\uFFFD";
+
+// `attribute`: also keep tab, newline and carriage return as character references, which
+// attribute-value normalisation (XML 1.0 3.3.3) would otherwise turn into spaces.
+std::string escape(std::string_view text, bool attribute) {
+    std::string out;
+    out.reserve(text.size() + text.size() / 8);
+    char buffer[16];
+    for (std::size_t i = 0; i < text.size();) {
+        const Utf8Step step = decode_utf8(text, i);
+        const char32_t cp = step.code_point;
+        if (!step.valid) {
+            out += replacement_character;
+        } else if (cp == '&') {
+            out += "&amp;";
+        } else if (cp == '<') {
+            out += "&lt;";
+        } else if (cp == '>') {
+            out += "&gt;";
+        } else if (cp == '"') {
+            out += "&quot;";
+        } else if (cp == '\'') {
+            out += "&apos;";
+        } else if (cp == '\r' || (attribute && (cp == '\t' || cp == '\n'))) {
+            std::snprintf(buffer, sizeof buffer, "&#%u;", static_cast<unsigned>(cp));
+            out += buffer;
+        } else if (cp == '\t' || cp == '\n') {
+            out += static_cast<char>(cp);
+        } else if (cp < 0x20 || cp == 0x7F) {
+            // Forbidden in XML 1.0 (DEL is merely discouraged): shown, not dropped.
+            std::snprintf(buffer, sizeof buffer, "\\x%02x", static_cast<unsigned>(cp));
+            out += buffer;
+        } else if ((cp >= 0x80 && cp <= 0x9F) || cp == 0xFFFE || cp == 0xFFFF || is_bidi_control(cp)) {
+            std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(cp));
+            out += buffer;
+        } else {
+            out.append(text.substr(i, step.length));
+        }
+        i += step.length;
+    }
+    return out;
+}
+
+std::string text(std::string_view s) { return escape(s, false); }
+std::string attr(std::string_view s) { return escape(s, true); }
+
+std::string seconds(double ms) {
+    char buffer[48];
+    std::snprintf(buffer, sizeof buffer, "%.3f", std::max(0.0, ms) / 1000.0);
+    return buffer;
+}
+
+template <class T>
+std::string join(const std::vector<T>& values, std::string_view separator = ", ") {
+    std::string out;
+    for (const auto& value : values) {
+        if (!out.empty()) out += separator;
+        if constexpr (std::is_enum_v<T>)
+            out += to_string(value);
+        else
+            out += value;
+    }
+    return out;
+}
+
+// What a person needs to see next to a failure in a CI UI: the facts behind the verdict.
+std::string facts(const OriginResult& r, std::int64_t judged_at) {
+    const Classification& c = r.classification;
+    const Verdict& v = r.verdict;
+    const Probe* probe = shown_probe(r, judged_at);
+    std::string out = "origin: " + r.origin.input + "\n";
+    out += "name: " + r.origin.name + "\nport: " + std::to_string(r.origin.port) + "\n";
+    if (probe && !probe->address.empty()) out += "address: " + probe->address + "\n";
+    if (!r.scanned) out += "not scanned: the scan was interrupted\n";
+    out += "class: " + std::string(to_string(c.cls)) + "\n";
+    out += "allowed mode: " + std::string(to_string(c.mode)) + "\n";
+    out += "reasons: " + (c.reasons.empty() ? std::string("none") : join(c.reasons)) + "\n";
+    if (v.required_mode) out += "required mode: " + std::string(to_string(*v.required_mode)) + "\n";
+    if (v.baseline_mode)
+        out += "baseline mode: " + std::string(to_string(*v.baseline_mode)) + " (" +
+               std::string(to_string(v.change)) + ")\n";
+    if (!v.pins.empty()) out += "configured pins: " + join(v.pins) + "\n";
+    if (probe == nullptr) return out;
+
+    if (const auto* tls = std::get_if<TlsFacts>(&probe->outcome)) {
+        out += "tls: " + tls->protocol + " " + tls->cipher + (tls->group.empty() ? "" : " " + tls->group) + "\n";
+        if (!tls->error.empty()) out += "tls error: " + tls->error + "\n";
+        if (tls->client_cert_requested) out += "client certificate requested\n";
+        out += "chain: " + std::to_string(tls->chain.size()) + " certificate(s), " +
+               (tls->trust.trusted ? "trusted" : "not trusted") +
+               (tls->trust.chain_in_order ? "" : ", out of order") + ", name " +
+               (tls->name_matches ? "matches" : "does not match") + "\n";
+        if (!tls->chain.empty()) {
+            const CertFacts& leaf = tls->chain.front();
+            out += "subject: " + leaf.subject + "\nissuer: " + leaf.issuer + "\n";
+            if (!leaf.dns_names.empty() || !leaf.ip_addresses.empty())
+                out += "names: " + join(leaf.dns_names) +
+                       (leaf.dns_names.empty() || leaf.ip_addresses.empty() ? "" : ", ") +
+                       join(leaf.ip_addresses) + "\n";
+            out += "valid: " + format_rfc3339(leaf.not_before) + " to " + format_rfc3339(leaf.not_after) +
+                   " (" + std::to_string(days_left(leaf.not_after, judged_at)) + " days left)\n";
+            out += "presented pins:";
+            for (const CertFacts& cert : tls->chain) out += " sha256/" + cert.spki_sha256;
+            out += "\n";
+        }
+    } else if (const auto* http = std::get_if<HttpFacts>(&probe->outcome)) {
+        out += (http->on_tls_port ? "http on the tls port " : "http on port ") + std::to_string(http->port) +
+               ": " + http->status_line + "\n";
+    } else if (const auto* failure = std::get_if<Failure>(&probe->outcome)) {
+        out += "failure: " + std::string(to_string(failure->reason)) +
+               (failure->detail.empty() ? "" : ": " + failure->detail) + "\n";
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string xml_escape(std::string_view s) { return attr(s); }
+
+std::string render_junit(const Report& report) {
+    std::size_t failed = 0, skipped = 0;
+    for (const OriginResult& r : report.origins) {
+        if (!r.verdict.violations.empty()) ++failed;
+        if (!r.scanned) ++skipped;
+    }
+    // Ant's convention: a local timestamp without zone; ours is UTC (see the properties).
+    std::string timestamp = format_rfc3339(report.started_ms / 1000 - (report.started_ms % 1000 < 0 ? 1 : 0));
+    timestamp.pop_back();
+    const std::string counts = " tests=\"" + std::to_string(report.origins.size()) + "\" failures=\"" +
+                               std::to_string(failed) + "\" errors=\"0\" skipped=\"" + std::to_string(skipped) +
+                               "\" time=\"" + seconds(static_cast<double>(report.finished_ms - report.started_ms)) +
+                               "\"";
+
+    std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    out += "<testsuites name=\"originscan\"" + counts + ">\n";
+    out += "  <testsuite name=\"originscan\"" + counts + " timestamp=\"" + timestamp + "\">\n";
+    out += "    <properties>\n";
+    const auto property = [&](std::string_view name, std::string_view value) {
+        out += "      <property name=\"" + attr(name) + "\" value=\"" + attr(value) + "\"/>\n";
+    };
+    property("originscan.version", report.tool_version);
+    property("originscan.started_at", format_rfc3339_ms(report.started_ms));
+    property("originscan.judged_at", format_rfc3339(report.judged_at));
+    property("originscan.complete", report.complete ? "true" : "false");
+    out += "    </properties>\n";
+
+    for (const OriginResult& r : report.origins) {
+        const Probe* probe = shown_probe(r, report.judged_at);
+        out += "    <testcase classname=\"originscan.origins\" name=\"" + attr(r.origin.input) + "\" time=\"" +
+               seconds(probe ? probe->timings.total_ms : 0) + "\">\n";
+        const std::string details = text(facts(r, report.judged_at));
+        if (!r.scanned) out += "      <skipped message=\"not scanned\"/>\n";
+        for (const Violation v : r.verdict.violations) {
+            const std::string message =
+                violation_message(r, v, report.judged_at, report.settings.expiry_days);
+            out += "      <failure type=\"" + attr(to_string(v)) + "\" message=\"" + attr(message) + "\">" +
+                   text(message) + "\n\n" + details + "</failure>\n";
+        }
+        out += "      <system-out>" + details + "</system-out>\n";
+        out += "    </testcase>\n";
+    }
+    out += "  </testsuite>\n</testsuites>\n";
+    return out;
+}
+
+}  // namespace originscan::reports

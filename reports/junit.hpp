@@ -1,0 +1,20 @@
+// JUnit XML for CI test reporters (GitLab, Jenkins, GitHub actions): one testcase per origin,
+// always, one <failure> per policy violation. Validates against reports/junit.xsd.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "model/report.hpp"
+
+namespace originscan::reports {
+
+std::string render_junit(const Report& report);
+
+// Text made safe for XML 1.0 character data and attribute values: & < > " ' as entities;
+// tab, newline and carriage return as character references (so attributes keep them); what
+// XML 1.0 forbids (C0 controls, U+FFFE, U+FFFF) and what would mislead a reader (DEL, C1
+// controls, bidi overrides) as visible \xNN / \uNNNN; bytes that are not UTF-8 as U+FFFD.
+std::string xml_escape(std::string_view text);
+
+}  // namespace originscan::reports

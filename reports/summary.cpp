@@ -1,0 +1,222 @@
+#include "reports/summary.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <variant>
+#include <vector>
+
+#include "reports/format.hpp"
+
+namespace originscan::reports {
+namespace {
+
+constexpr std::string_view ellipsis = "\u2026";
+
+namespace ansi {
+constexpr std::string_view red = "\x1b[31m";
+constexpr std::string_view green = "\x1b[32m";
+constexpr std::string_view yellow = "\x1b[33m";
+constexpr std::string_view bold_red = "\x1b[1;31m";
+constexpr std::string_view reset = "\x1b[0m";
+}  // namespace ansi
+
+// Columns on a terminal, counted as code points: the text is terminal_safe already. East Asian
+// wide characters count as one; names and subjects are rarely made of them.
+std::size_t display_width(std::string_view text) {
+    std::size_t width = 0;
+    for (std::size_t i = 0; i < text.size(); i += decode_utf8(text, i).length) ++width;
+    return width;
+}
+
+// terminal_safe, cut to `max` columns with an ellipsis.
+std::string cell(std::string_view raw, std::size_t max) {
+    std::string text = terminal_safe(raw);
+    if (display_width(text) <= max) return text;
+    std::size_t end = 0;
+    for (std::size_t kept = 0; kept + 1 < max; ++kept) end += decode_utf8(text, end).length;
+    text.resize(end);
+    return text += ellipsis;
+}
+
+std::string_view mode_color(EdgeMode mode) {
+    switch (mode) {
+        case EdgeMode::strict: return ansi::green;
+        case EdgeMode::full: return ansi::yellow;
+        case EdgeMode::flexible:
+        case EdgeMode::none: return ansi::red;
+    }
+    return {};
+}
+
+struct Column {
+    std::string_view title;
+    std::size_t max;
+    bool right = false;
+};
+
+struct Row {
+    std::vector<std::string> cells;
+    std::string_view color;  // for the class and mode cells
+};
+
+enum column_index { c_origin, c_class, c_mode, c_tls, c_days, c_reasons, c_note };
+constexpr Column columns[] = {
+    {"ORIGIN", 48}, {"CLASS", 12}, {"MODE", 8},      {"TLS", 8},
+    {"DAYS", 6, true}, {"REASONS", 48}, {"NOTE", 60},
+};
+
+std::string pad(const std::string& text, std::size_t width, bool right) {
+    const std::string spaces(width - std::min(width, display_width(text)), ' ');
+    return right ? spaces + text : text + spaces;
+}
+
+std::string colored(std::string_view text, std::string_view color, bool enabled) {
+    if (!enabled || color.empty()) return std::string(text);
+    return std::string(color) + std::string(text) + std::string(ansi::reset);
+}
+
+std::string join(const std::vector<Reason>& reasons) {
+    std::string out;
+    for (const Reason r : reasons) out += (out.empty() ? "" : ",") + std::string(to_string(r));
+    return out;
+}
+
+Row origin_row(const OriginResult& r, std::int64_t judged_at) {
+    std::string tls_version = "-", days = "-", note;
+    if (!r.scanned) note = "not scanned";
+    if (const Probe* probe = shown_probe(r, judged_at)) {
+        if (const auto* tls = std::get_if<TlsFacts>(&probe->outcome)) {
+            tls_version = tls->protocol;
+            if (!tls->chain.empty()) days = std::to_string(days_left(tls->chain.front().not_after, judged_at));
+            note = tls->error;
+        } else if (const auto* http = std::get_if<HttpFacts>(&probe->outcome)) {
+            note = (http->on_tls_port ? "HTTP on the TLS port: " : "HTTP on port " + std::to_string(http->port) + ": ") +
+                   http->status_line;
+        } else if (const auto* failure = std::get_if<Failure>(&probe->outcome)) {
+            note = failure->detail;
+        }
+    }
+    const std::string reasons = r.classification.reasons.empty() ? "-" : join(r.classification.reasons);
+    return {{cell(r.origin.input, columns[c_origin].max), std::string(to_string(r.classification.cls)),
+             std::string(to_string(r.classification.mode)), cell(tls_version, columns[c_tls].max),
+             cell(days, columns[c_days].max), cell(reasons, columns[c_reasons].max),
+             cell(note, columns[c_note].max)},
+            mode_color(r.classification.mode)};
+}
+
+void render_table(std::string& out, const std::vector<Row>& rows, bool color) {
+    constexpr std::size_t count = std::size(columns);
+    std::size_t widths[count];
+    for (std::size_t c = 0; c < count; ++c) {
+        widths[c] = columns[c].title.size();
+        for (const Row& row : rows) widths[c] = std::max(widths[c], display_width(row.cells[c]));
+    }
+    const auto line = [&](const std::vector<std::string>& cells, std::string_view row_color) {
+        std::string text;
+        for (std::size_t c = 0; c < count; ++c) {
+            const bool last = c + 1 == count;
+            if (c > 0) text += "  ";
+            const std::string padded = last ? cells[c] : pad(cells[c], widths[c], columns[c].right);
+            const bool tinted = c == c_class || c == c_mode;
+            text += colored(padded, tinted ? row_color : std::string_view{}, color);
+        }
+        while (!text.empty() && text.back() == ' ') text.pop_back();
+        out += text + "\n";
+    };
+    std::vector<std::string> titles;
+    for (const Column& column : columns) titles.emplace_back(column.title);
+    line(titles, {});
+    for (const Row& row : rows) line(row.cells, row.color);
+}
+
+std::string plural(std::size_t n, std::string_view word) {
+    return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s");
+}
+
+}  // namespace
+
+std::string terminal_safe(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    char buffer[16];
+    for (std::size_t i = 0; i < text.size();) {
+        const Utf8Step step = decode_utf8(text, i);
+        if (!step.valid) {
+            std::snprintf(buffer, sizeof buffer, "\\x%02x", static_cast<unsigned char>(text[i]));
+            out += buffer;
+        } else if (step.code_point < 0x20 || step.code_point == 0x7F) {
+            std::snprintf(buffer, sizeof buffer, "\\x%02x", static_cast<unsigned>(step.code_point));
+            out += buffer;
+        } else if ((step.code_point >= 0x80 && step.code_point <= 0x9F) || is_bidi_control(step.code_point)) {
+            std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(step.code_point));
+            out += buffer;
+        } else if (step.code_point == '\\') {
+            out += "\\\\";
+        } else {
+            out.append(text.substr(i, step.length));
+        }
+        i += step.length;
+    }
+    return out;
+}
+
+std::string render_summary(const Report& report, bool color) {
+    std::string out;
+
+    // Violations first: they are why a CI job failed.
+    std::vector<std::pair<std::string, std::string>> violations;
+    for (const OriginResult& r : report.origins)
+        for (const Violation v : r.verdict.violations)
+            violations.emplace_back(cell(r.origin.input, columns[c_origin].max),
+                                    cell(violation_message(r, v, report.judged_at, report.settings.expiry_days), 200));
+    if (!violations.empty()) {
+        std::size_t width = 0;
+        for (const auto& [input, message] : violations) width = std::max(width, display_width(input));
+        out += colored(std::to_string(violations.size()) + (violations.size() == 1 ? " VIOLATION:" : " VIOLATIONS:"),
+                       ansi::bold_red, color) + "\n";
+        for (const auto& [input, message] : violations) out += "  " + pad(input, width, false) + "  " + message + "\n";
+        out += "\n";
+    }
+
+    std::vector<Row> rows;
+    for (const OriginResult& r : report.origins) rows.push_back(origin_row(r, report.judged_at));
+    render_table(out, rows, color);
+    out += "\n";
+
+    std::size_t by_class[std::size(all_origin_classes)] = {};
+    std::size_t by_mode[std::size(all_edge_modes)] = {};
+    std::size_t not_scanned = 0;
+    for (const OriginResult& r : report.origins) {
+        ++by_class[static_cast<std::size_t>(r.classification.cls)];
+        ++by_mode[static_cast<std::size_t>(r.classification.mode)];
+        if (!r.scanned) ++not_scanned;
+    }
+    out += plural(report.origins.size(), "origin") + ", judged at " + format_rfc3339(report.judged_at) + "\n";
+    out += "classes:";
+    for (const OriginClass c : all_origin_classes)
+        out += (c == all_origin_classes[0] ? " " : ", ") + std::string(to_string(c)) + " " +
+               std::to_string(by_class[static_cast<std::size_t>(c)]);
+    out += "\nmodes:  ";
+    // Strongest first, the way a person reads a grade.
+    for (auto it = std::rbegin(all_edge_modes); it != std::rend(all_edge_modes); ++it)
+        out += (it == std::rbegin(all_edge_modes) ? " " : ", ") +
+               colored(std::string(to_string(*it)), mode_color(*it), color) + " " +
+               std::to_string(by_mode[static_cast<std::size_t>(*it)]);
+    out += "\n";
+
+    if (!report.removed.empty()) {
+        out += "removed since the baseline:";
+        for (std::size_t i = 0; i < report.removed.size(); ++i)
+            out += (i == 0 ? " " : ", ") + cell(report.removed[i].input, columns[c_origin].max) + " (" +
+                   std::string(to_string(report.removed[i].baseline_mode)) + ")";
+        out += "\n";
+    }
+    if (!report.complete)
+        out += colored("INCOMPLETE: the scan was interrupted; " + std::to_string(not_scanned) + " of " +
+                           plural(report.origins.size(), "origin") + " not scanned",
+                       ansi::yellow, color) +
+               "\n";
+    return out;
+}
+
+}  // namespace originscan::reports

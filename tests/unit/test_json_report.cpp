@@ -1,0 +1,239 @@
+// reports/json_report: golden file, round trip, the reader's errors.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "report_fixture.hpp"
+#include "reports/json_report.hpp"
+#include "rules/classify.hpp"
+
+using namespace originscan;
+using namespace originscan::testing;
+using originscan::reports::parse_report;
+using originscan::reports::render_json;
+using originscan::reports::report_to_json;
+using originscan::reports::ReportError;
+
+TEST_CASE("json report: golden file", "[json_report]") {
+    const std::string text = render_json(sample_report());
+    REQUIRE(text.back() == '\n');
+    check_golden("report.json", text);
+    check_golden("report-passing.json", render_json(passing_report()));
+}
+
+TEST_CASE("json report: summary counts every class and mode, zeros included", "[json_report]") {
+    const Report report = sample_report();
+    const auto json = report_to_json(report);
+    const auto& summary = json["summary"];
+    CHECK(summary["total"] == report.origins.size());
+    REQUIRE(summary["by_class"].size() == std::size(all_origin_classes));
+    REQUIRE(summary["by_mode"].size() == std::size(all_edge_modes));
+    for (const OriginClass c : all_origin_classes) {
+        std::size_t expected = 0;
+        for (const auto& r : report.origins) expected += r.classification.cls == c;
+        CHECK(summary["by_class"][std::string(to_string(c))] == expected);
+    }
+    for (const EdgeMode m : all_edge_modes) {
+        std::size_t expected = 0;
+        for (const auto& r : report.origins) expected += r.classification.mode == m;
+        CHECK(summary["by_mode"][std::string(to_string(m))] == expected);
+    }
+    CHECK(summary["violations"] == 7);
+    CHECK(summary["downgrades"] == 2);
+    CHECK(summary["not_scanned"] == 1);
+
+    // Every class appears at least once in the fixture: the golden covers them all.
+    for (const OriginClass c : all_origin_classes) CHECK(summary["by_class"][std::string(to_string(c))] > 0);
+
+    const auto empty = report_to_json(base_report());
+    for (const OriginClass c : all_origin_classes) CHECK(empty["summary"]["by_class"][std::string(to_string(c))] == 0);
+    CHECK(empty["origins"].empty());
+}
+
+TEST_CASE("json report: origins in input order, with the facts of what happened", "[json_report]") {
+    const Report report = sample_report();
+    const auto json = report_to_json(report);
+    const auto& origins = json["origins"];
+    REQUIRE(origins.size() == report.origins.size());
+    for (std::size_t i = 0; i < origins.size(); ++i) {
+        CHECK(origins[i]["index"] == i);
+        CHECK(origins[i]["input"] == report.origins[i].origin.input);
+        CHECK(origins[i]["class"] == to_string(report.origins[i].classification.cls));
+        CHECK(origins[i]["allowed_mode"] == to_string(report.origins[i].classification.mode));
+        // exactly one of tls, http, failure, unless nothing was probed
+        const int outcomes = !origins[i]["tls"].is_null() + !origins[i]["http"].is_null() +
+                             !origins[i]["failure"].is_null();
+        CHECK(outcomes == (report.origins[i].observation.probes.empty() ? 0 : 1));
+        CHECK(origins[i].contains("probes") == (report.origins[i].observation.probes.size() > 1));
+    }
+
+    const auto& api = origins[0];
+    CHECK(api["address"] == "127.0.0.1");
+    CHECK(api["tls"]["protocol"] == "TLS1.3");
+    CHECK(api["tls"]["chain_length"] == 2);
+    CHECK(api["tls"]["chain"].size() == 2);
+    CHECK(api["tls"]["leaf"]["days_left"] == 89);
+    CHECK(api["tls"]["leaf"]["not_after"] == "2024-07-29T13:00:00Z");
+    CHECK(api["tls"]["leaf"]["spki_pin"] == "sha256/" + spki('A'));
+    CHECK_FALSE(api["tls"]["chain"][0].contains("days_left"));
+    CHECK(api["verdict"]["required_mode"] == "strict");
+    CHECK(api["verdict"]["change"] == "same");
+
+    CHECK(origins[1]["tls"]["group"].is_null());
+    CHECK(origins[2]["tls"]["leaf"]["days_left"] == -3);
+    CHECK(origins[2]["reasons"] == nlohmann::ordered_json{"expired"});
+    CHECK(origins[3]["tls"]["trust_problems"] == nlohmann::ordered_json{"signer-not-found", "insecure-algorithm"});
+    CHECK(origins[4]["tls"].is_null());
+    CHECK(origins[4]["http"]["on_tls_port"] == true);
+    CHECK(origins[5]["failure"]["reason"] == "timeout");
+    CHECK(origins[5]["address"].is_null());
+    CHECK(origins[7]["probes"].size() == 2);
+    CHECK(origins[8]["scanned"] == false);
+    CHECK(origins[8]["timings"].is_null());
+
+    CHECK(json["started_at"] == "2024-05-01T12:00:00.123Z");
+    CHECK(json["finished_at"] == "2024-05-01T12:00:12.456Z");
+    CHECK(json["judged_at"] == "2024-05-01T12:00:00Z");
+    CHECK(json["complete"] == false);
+    CHECK(json["settings"]["now"] == "2024-05-01T12:00:00Z");
+    CHECK(report_to_json(passing_report())["settings"]["now"].is_null());
+    CHECK(json["removed"][0]["baseline_mode"] == "strict");
+}
+
+TEST_CASE("json report: days_left rounds down, negative once expired", "[json_report]") {
+    struct Case {
+        std::int64_t not_after;
+        int days;
+    };
+    const Case cases[] = {
+        {judged_at + 10 * day, 10},  {judged_at + 10 * day - 1, 9}, {judged_at + 1, 0},
+        {judged_at, 0},              {judged_at - 1, -1},           {judged_at - 2 * day, -2},
+        {judged_at - 2 * day - 1, -3},
+    };
+    for (const Case& c : cases) {
+        Report report = passing_report();
+        std::get<TlsFacts>(report.origins[0].observation.probes[0].outcome).chain[0].not_after = c.not_after;
+        INFO("not_after - judged_at = " << c.not_after - judged_at);
+        CHECK(report_to_json(report)["origins"][0]["tls"]["leaf"]["days_left"] == c.days);
+    }
+}
+
+TEST_CASE("json report: strings from the network never break the output", "[json_report]") {
+    Report report = passing_report();
+    auto& leaf = std::get<TlsFacts>(report.origins[0].observation.probes[0].outcome).chain[0];
+    leaf.subject = "CN=bad\xff\xc3(utf8\x01";
+    const std::string text = render_json(report);
+    CHECK(text.find("CN=bad\xef\xbf\xbd\xef\xbf\xbd(utf8\\u0001") != std::string::npos);
+    // and it reads back, as what was written
+    CHECK(render_json(parse_report(text, "r.json")) == text);
+}
+
+TEST_CASE("json report: round trip", "[json_report]") {
+    for (const Report& report : {sample_report(), passing_report(), base_report()}) {
+        const std::string text = render_json(report);
+        const Report back = parse_report(text, "report.json");
+        CHECK(render_json(back) == text);
+
+        // What a baseline and a re-judgement need comes back exactly.
+        REQUIRE(back.origins.size() == report.origins.size());
+        for (std::size_t i = 0; i < report.origins.size(); ++i) {
+            const OriginResult& a = report.origins[i];
+            const OriginResult& b = back.origins[i];
+            INFO(a.origin.input);
+            CHECK(b.index == a.index);
+            CHECK(b.origin.input == a.origin.input);
+            CHECK(b.origin.name == a.origin.name);
+            CHECK(b.origin.port == a.origin.port);
+            CHECK(b.scanned == a.scanned);
+            CHECK(b.classification.cls == a.classification.cls);
+            CHECK(b.classification.mode == a.classification.mode);
+            CHECK(b.classification.reasons == a.classification.reasons);
+            CHECK(b.verdict.violations == a.verdict.violations);
+            CHECK(b.verdict.pins == a.verdict.pins);
+            CHECK(b.verdict.change == a.verdict.change);
+            CHECK(b.observation.probes.size() == a.observation.probes.size());
+            if (a.scanned) {
+                const Classification again = rules::classify(b.observation, back.judged_at, b.verdict.pins);
+                CHECK(again.cls == a.classification.cls);
+                CHECK(again.reasons == a.classification.reasons);
+            }
+        }
+        CHECK(back.started_ms == report.started_ms);
+        CHECK(back.finished_ms == report.finished_ms);
+        CHECK(back.judged_at == report.judged_at);
+        CHECK(back.complete == report.complete);
+        CHECK(back.settings.now == report.settings.now);
+        CHECK(back.settings.fail_on == report.settings.fail_on);
+        CHECK(back.settings.timeout_s == report.settings.timeout_s);
+        CHECK(back.removed.size() == report.removed.size());
+    }
+}
+
+TEST_CASE("json report: the reader says clearly what is wrong", "[json_report]") {
+    const std::string good = render_json(sample_report());
+    const auto edited = [&](auto&& edit) {
+        auto json = nlohmann::json::parse(good);
+        edit(json);
+        return json.dump();
+    };
+    using nlohmann::json;
+    struct Case {
+        std::string text;
+        std::string message;
+    };
+    const Case cases[] = {
+        {"", "old.json: not JSON: "},
+        {"{\"schema_version\": 1,", "old.json: not JSON: "},
+        {"[1, 2]", "old.json: not an originscan report"},
+        {"{\"rules\": []}", "old.json: not an originscan report"},
+        {edited([](json& j) { j["tool"]["name"] = "other"; }), "old.json: not an originscan report"},
+        {edited([](json& j) { j["schema_version"] = 2; }),
+         "old.json: schema_version: 2 is not supported (this originscan reads 1)"},
+        {edited([](json& j) { j["schema_version"] = "1"; }), "old.json: schema_version: \"1\" is not supported"},
+        {edited([](json& j) { j.erase("schema_version"); }), "old.json: schema_version: missing"},
+        {edited([](json& j) { j["origins"][3].erase("class"); }), "old.json: origins[3].class: missing"},
+        {edited([](json& j) { j["origins"][3]["class"] = "bogus"; }), "old.json: origins[3].class: unknown class \"bogus\""},
+        {edited([](json& j) { j["origins"][0]["allowed_mode"] = 3; }), "old.json: origins[0].allowed_mode: expected a string"},
+        {edited([](json& j) { j["origins"][2]["reasons"][0] = "tired"; }),
+         "old.json: origins[2].reasons[0]: unknown reason \"tired\""},
+        {edited([](json& j) { j["origins"][0]["verdict"]["violations"] = {"late"}; }),
+         "old.json: origins[0].verdict.violations[0]: unknown violation \"late\""},
+        {edited([](json& j) { j["origins"][0]["port"] = 70000; }), "old.json: origins[0].port: out of range 0..65535"},
+        {edited([](json& j) { j["origins"][0]["tls"]["leaf"]["sha256_fingerprint"] = "00"; }),
+         "old.json: origins[0].tls.leaf: is not the first certificate of the chain"},
+        {edited([](json& j) { j["origins"][0]["tls"]["chain"][1]["not_after"] = "2024-13-01T00:00:00Z"; }),
+         "old.json: origins[0].tls.chain[1].not_after: not an RFC 3339 date-time: \"2024-13-01T00:00:00Z\""},
+        {edited([](json& j) { j["origins"][0]["tls"]["chain_length"] = 3; }),
+         "old.json: origins[0].tls.chain_length: does not match the chain's length"},
+        {edited([](json& j) { j["origins"][0]["tls"]["trust_problems"] = {"cosmic-rays"}; }),
+         "old.json: origins[0].tls.trust_problems: unknown trust problem \"cosmic-rays\""},
+        {edited([](json& j) { j["origins"][0]["http"] = {{"on_tls_port", true}, {"port", 443}, {"status_line", ""}}; }),
+         "old.json: origins[0]: expected exactly one of tls, http and failure"},
+        {edited([](json& j) { j["origins"][5]["failure"]["reason"] = "gremlins"; }),
+         "old.json: origins[5].failure.reason: unknown reason \"gremlins\""},
+        {edited([](json& j) { j["origins"][7]["probes"] = json::array({json::object()}); }),
+         "old.json: origins[7].probes[0].address: missing"},
+        {edited([](json& j) { j["origins"] = json::object(); }), "old.json: origins: expected an array"},
+        {edited([](json& j) { j["settings"]["now"] = "2024-05-01"; }), "old.json: settings.now: not an RFC 3339 date-time"},
+        {edited([](json& j) { j["removed"][0]["baseline_mode"] = "max"; }), "old.json: removed[0].baseline_mode: unknown mode \"max\""},
+        {edited([](json& j) { j["started_at"] = nullptr; }), "old.json: started_at: expected a string"},
+    };
+    for (const Case& c : cases) {
+        INFO("input: " << c.text.substr(0, 80));
+        try {
+            parse_report(c.text, "old.json");
+            FAIL("no ReportError for: " << c.message);
+        } catch (const ReportError& e) {
+            const std::string what = e.what();
+            CHECK(what.substr(0, c.message.size()) == c.message);
+        }
+    }
+
+    // Unknown keys are tolerated (the schema, not the reader, is strict about them), and the
+    // derived summary is not read.
+    CHECK_NOTHROW(parse_report(edited([](json& j) {
+                                   j["extra"] = 1;
+                                   j.erase("summary");
+                               }),
+                               "old.json"));
+}

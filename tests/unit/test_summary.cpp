@@ -1,0 +1,136 @@
+// reports/summary: golden output, alignment, escaping, truncation.
+#include <catch2/catch.hpp>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "report_fixture.hpp"
+#include "reports/summary.hpp"
+
+using namespace originscan;
+using namespace originscan::testing;
+using originscan::reports::render_summary;
+using originscan::reports::terminal_safe;
+
+namespace {
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+// Byte offset of the column titled `title` in the header line, and the table's rows after it.
+std::size_t header_index(const std::vector<std::string>& lines) {
+    for (std::size_t i = 0; i < lines.size(); ++i)
+        if (lines[i].rfind("ORIGIN ", 0) == 0) return i;
+    FAIL("no table header");
+    return 0;
+}
+
+}  // namespace
+
+TEST_CASE("summary: golden output", "[summary]") {
+    check_golden("summary.txt", render_summary(sample_report()));
+    check_golden("summary-color.txt", render_summary(sample_report(), true));
+    check_golden("summary-passing.txt", render_summary(passing_report()));
+}
+
+TEST_CASE("summary: no raw control bytes without colour, only SGR with it", "[summary]") {
+    const std::string plain = render_summary(sample_report());
+    for (const char c : plain) {
+        INFO("byte " << static_cast<int>(static_cast<unsigned char>(c)));
+        CHECK((static_cast<unsigned char>(c) >= 0x20 || c == '\n'));
+        CHECK(c != 0x7f);
+    }
+    const std::string colored = render_summary(sample_report(), true);
+    CHECK(colored.find("\x1b[") != std::string::npos);
+    // Every ESC in the coloured output starts one of our SGR sequences, never the origin's.
+    for (std::size_t pos = colored.find('\x1b'); pos != std::string::npos; pos = colored.find('\x1b', pos + 1)) {
+        const std::size_t end = colored.find('m', pos);
+        REQUIRE(end != std::string::npos);
+        const std::string sequence = colored.substr(pos, end - pos + 1);
+        CHECK((sequence == "\x1b[0m" || sequence == "\x1b[31m" || sequence == "\x1b[32m" ||
+               sequence == "\x1b[33m" || sequence == "\x1b[1;31m"));
+    }
+}
+
+TEST_CASE("summary: violations first, rows in input order and aligned", "[summary]") {
+    const Report report = sample_report();
+    const auto lines = lines_of(render_summary(report));
+    REQUIRE(!lines.empty());
+    CHECK(lines[0] == "7 VIOLATIONS:");
+    CHECK(lines[1].find("downgrade: allowed mode fell from strict to full (self-signed: expired)") != std::string::npos);
+
+    const std::size_t header = header_index(lines);
+    const std::string& titles = lines[header];
+    const std::size_t class_at = titles.find("CLASS"), mode_at = titles.find("MODE"),
+                      reasons_at = titles.find("REASONS");
+    for (std::size_t i = 0; i < report.origins.size(); ++i) {
+        const std::string& row = lines[header + 1 + i];
+        const OriginResult& r = report.origins[i];
+        INFO(row);
+        // Columns are aligned in bytes here: every cell before REASONS is ASCII in the fixture,
+        // the hostile input included, once escaped.
+        CHECK(row.substr(class_at, to_string(r.classification.cls).size()) == to_string(r.classification.cls));
+        CHECK(row.substr(mode_at, to_string(r.classification.mode).size()) == to_string(r.classification.mode));
+        CHECK(row[reasons_at - 1] == ' ');
+        const std::string first_reason =
+            r.classification.reasons.empty() ? "-" : std::string(to_string(r.classification.reasons.front()));
+        CHECK(row.substr(reasons_at, first_reason.size()) == first_reason);
+        CHECK(row.back() != ' ');
+    }
+    const std::string text = render_summary(report);
+    CHECK(text.find("classes: pin-matching 1, ca-trusted 2, self-signed 2, plaintext 1, unreachable 3") !=
+          std::string::npos);
+    CHECK(text.find("modes:   strict 3, full 2, flexible 1, none 3") != std::string::npos);
+    CHECK(text.find("INCOMPLETE: the scan was interrupted; 1 of 9 origins not scanned") != std::string::npos);
+    CHECK(text.find("removed since the baseline: old.example.com (strict)") != std::string::npos);
+
+    const std::string passing = render_summary(passing_report());
+    CHECK(passing.find("VIOLATION") == std::string::npos);
+    CHECK(passing.find("INCOMPLETE") == std::string::npos);
+    CHECK(lines_of(passing)[0].rfind("ORIGIN ", 0) == 0);
+}
+
+TEST_CASE("summary: long cells are cut with an ellipsis", "[summary]") {
+    Report report = passing_report();
+    report.origins[0].origin.input = std::string(100, 'a') + ".example.com";
+    const auto lines = lines_of(render_summary(report));
+    const std::size_t header = header_index(lines);
+    const std::string& row = lines[header + 1];
+    const std::string expected = std::string(47, 'a') + "\u2026";
+    CHECK(row.substr(0, expected.size()) == expected);
+    // The next column still lines up: 48 columns, the ellipsis being one of them.
+    const std::size_t class_at = lines[header].find("CLASS");
+    CHECK(class_at == 48 + 2);
+    CHECK(row.substr(expected.size() + 2, 10) == "ca-trusted");
+}
+
+TEST_CASE("summary: terminal_safe", "[summary]") {
+    struct Case {
+        std::string in, out;
+    };
+    const Case cases[] = {
+        {"api.example.com", "api.example.com"},
+        {"", ""},
+        {"a\x1b[31mred", "a\\x1b[31mred"},
+        {"tab\there\nnl\r", "tab\\x09here\\x0anl\\x0d"},
+        {std::string("nul\0x", 5), "nul\\x00x"},
+        {"del\x7f", "del\\x7f"},
+        {"back\\slash", "back\\\\slash"},
+        {"bad\xff\xfe", "bad\\xff\\xfe"},
+        {"overlong\xc0\xaf", "overlong\\xc0\\xaf"},
+        {"surrogate\xed\xa0\x80", "surrogate\\xed\\xa0\\x80"},
+        {"cut\xe2\x82", "cut\\xe2\\x82"},
+        {"c1\xc2\x9b", "c1\\u009b"},
+        {"bidi\xe2\x80\xae", "bidi\\u202e"},
+        {"caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x94\x92", "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x94\x92"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.out);
+        CHECK(terminal_safe(c.in) == c.out);
+    }
+}
