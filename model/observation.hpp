@@ -22,7 +22,7 @@ struct CertFacts {
     std::string sha256_fingerprint;   // lower-case hex of the DER, no separators
     std::string spki_sha256;          // base64 of SHA-256(SubjectPublicKeyInfo); pin = "sha256/" + this
     std::string signature_algorithm;  // e.g. "RSA-SHA256"
-    std::string public_key;           // e.g. "RSA-2048", "ECDSA-SECP256R1"
+    std::string public_key;           // algorithm-bits as GnuTLS names it, e.g. "RSA-2048", "EC/ECDSA-256"
     bool is_ca = false;               // basicConstraints CA:TRUE
     bool self_issued = false;         // subject == issuer
     bool self_signed = false;         // self-issued and its own key verifies its signature

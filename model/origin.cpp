@@ -192,7 +192,9 @@ struct Host {
 // `what` is "name" or "address", for messages.
 Failure parse_host(const HostPort& hp, std::string_view what, Host& out) {
     if (hp.bracketed) {
-        std::string written = "[" + std::string(hp.host) + "]";
+        // Built by appending: GCC 12 warns falsely (-Wrestrict, bug 105329) on "[" + string.
+        std::string written(1, '[');
+        written.append(hp.host).push_back(']');
         if (hp.host.find('%') != std::string_view::npos)
             return "IPv6 zone id not supported in " + quote(written);
         auto canonical = canonical_ipv6(hp.host);
