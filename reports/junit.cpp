@@ -84,6 +84,11 @@ std::string facts(const OriginResult& r, std::int64_t judged_at) {
     std::string out = "origin: " + r.origin.input + "\n";
     out += "name: " + r.origin.name + "\nport: " + std::to_string(r.origin.port) + "\n";
     if (probe && !probe->address.empty()) out += "address: " + probe->address + "\n";
+    if (r.observation.probes.size() > 1) {
+        out += "addresses probed:";
+        for (const Probe& p : r.observation.probes) out += " " + (p.address.empty() ? "?" : p.address);
+        out += " (the weakest decides and is shown)\n";
+    }
     if (!r.scanned) out += "not scanned: the scan was interrupted\n";
     out += "class: " + std::string(to_string(c.cls)) + "\n";
     out += "allowed mode: " + std::string(to_string(c.mode)) + "\n";
