@@ -77,7 +77,10 @@ std::string colored(std::string_view text, std::string_view color, bool enabled)
 
 std::string join(const std::vector<Reason>& reasons) {
     std::string out;
-    for (const Reason r : reasons) out += (out.empty() ? "" : ",") + std::string(to_string(r));
+    for (const Reason r : reasons) {
+        if (!out.empty()) out += ',';
+        out += to_string(r);
+    }
     return out;
 }
 
