@@ -295,6 +295,9 @@ expect_usage "--rules top level array" "$tmp/rules-array.json: " -- scan --origi
 expect_usage "--rules bad pin" "$tmp/rules-pin.json: rules[0].pins" -- scan --origin "$ok_origin" --rules "$tmp/rules-pin.json"
 expect_usage "--rules truncated" "$tmp/rules-truncated.json:" -- scan --origin "$ok_origin" --rules "$tmp/rules-truncated.json"
 expect_usage "--rules empty file" "$tmp/rules-empty.json:1:1:" -- scan --origin "$ok_origin" --rules "$tmp/rules-empty.json"
+printf '{"rules": [], "version": 1e999}\n' >"$tmp/rules-overflow.json"
+KNOWN_BUG="parse_policy catches json::parse_error only; a number overflow throws json::out_of_range (exit 3, internal error)" \
+    expect_usage "--rules number overflow" "$tmp/rules-overflow.json" -- scan --origin "$ok_origin" --rules "$tmp/rules-overflow.json"
 expect_usage "--rules missing" "$tmp/nonexistent-rules.json: No such file or directory" -- \
     scan --origin "$ok_origin" --rules "$tmp/nonexistent-rules.json"
 expect_usage "--rules directory" "$tmp: is a directory" -- scan --origin "$ok_origin" --rules "$tmp"
@@ -324,6 +327,10 @@ report = json.load(open(sys.argv[1]))
 report["origins"][0]["class"] = "bogus"
 json.dump(report, open(sys.argv[2], "w"))
 EOF
+    sed 's/"concurrency": [0-9]*/"concurrency": 1e999/' "$tmp/good-report.json" >"$tmp/baseline-overflow.json"
+    KNOWN_BUG="parse_report lets json::out_of_range (number overflow) escape (exit 3, internal error)" \
+        expect_usage "--baseline number overflow" "--baseline $tmp/baseline-overflow.json" -- \
+        scan --origin "$ok_origin" --baseline "$tmp/baseline-overflow.json"
     expect_usage "--baseline with a bad class" "--baseline $tmp/baseline-damaged.json: origins[0].class" -- \
         scan --origin "$ok_origin" --baseline "$tmp/baseline-damaged.json"
 else

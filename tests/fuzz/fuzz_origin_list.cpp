@@ -1,0 +1,33 @@
+// libFuzzer target: the origin list parser (model/origin.hpp), which reads whatever file the
+// user gives as LIST. Beyond "no crash, no sanitizer report", every origin it accepts must
+// parse again from its own `input` to the same origin, and every line is accounted for.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+#include <variant>
+
+#include "model/origin.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string_view text(reinterpret_cast<const char*>(data), size);
+    const originscan::OriginList list = originscan::parse_origin_list(text, "fuzz.txt");
+
+    std::size_t lines = 1;
+    for (char c : text) lines += c == '\n';
+    if (list.origins.size() + list.errors.size() > lines) std::abort();
+
+    for (const originscan::Origin& origin : list.origins) {
+        if (origin.input.empty() || origin.name.empty() || origin.port == 0) std::abort();
+        if (origin.where.rfind("fuzz.txt:", 0) != 0) std::abort();
+        auto again = originscan::parse_origin_spec(origin.input);
+        const auto* reparsed = std::get_if<originscan::Origin>(&again);
+        if (reparsed == nullptr) std::abort();
+        originscan::Origin expected = origin;
+        expected.where.clear();
+        if (!(*reparsed == expected)) std::abort();
+    }
+    for (const std::string& error : list.errors)
+        if (error.rfind("fuzz.txt:", 0) != 0) std::abort();
+    return 0;
+}
