@@ -1,0 +1,600 @@
+#include "tests/integration/hostile_peers.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gnutls/x509-ext.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <optional>
+#include <random>
+#include <stdexcept>
+
+namespace originscan::hostile {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+void check(int r, const char* what) {
+    if (r < 0) throw std::runtime_error(std::string(what) + ": " + gnutls_strerror(r));
+}
+
+void check_errno(bool ok, const char* what) {
+    if (!ok) throw std::runtime_error(std::string(what) + ": " + std::strerror(errno));
+}
+
+int poll_ms(milliseconds wait) {
+    return static_cast<int>(std::clamp<long long>(wait.count(), 0, 24LL * 3600 * 1000));
+}
+
+// poll(2), retried on EINTR.
+int poll_retry(pollfd* fds, nfds_t n, milliseconds wait) {
+    for (;;) {
+        const int r = ::poll(fds, n, poll_ms(wait));
+        if (r >= 0 || errno != EINTR) return r;
+    }
+}
+
+// A listening TCP socket on 127.0.0.1, port chosen by the kernel.
+Fd listen_on_loopback(int backlog, std::uint16_t& port) {
+    Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    check_errno(static_cast<bool>(fd), "socket");
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    check_errno(::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0, "bind 127.0.0.1:0");
+    check_errno(::listen(fd.get(), backlog) == 0, "listen");
+    socklen_t len = sizeof addr;
+    check_errno(::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) == 0, "getsockname");
+    port = ntohs(addr.sin_port);
+    return fd;
+}
+
+// A non-blocking connect to 127.0.0.1:port, left in progress.
+Fd start_connect(std::uint16_t port) {
+    Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    check_errno(static_cast<bool>(fd), "socket");
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    const int r = ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    check_errno(r == 0 || errno == EINPROGRESS, "connect 127.0.0.1");
+    return fd;
+}
+
+void set_alt_names(gnutls_x509_crt_t crt, const std::vector<std::string>& names) {
+    // Built once with the x509-ext API and set as one extension: appending name by name with
+    // gnutls_x509_crt_set_subject_alt_name re-encodes the whole extension each time.
+    gnutls_subject_alt_names_t sans;
+    check(gnutls_subject_alt_names_init(&sans), "subject_alt_names_init");
+    std::unique_ptr<std::remove_pointer_t<gnutls_subject_alt_names_t>, void (*)(gnutls_subject_alt_names_t)> owned(
+        sans, gnutls_subject_alt_names_deinit);
+    for (const auto& name : names) {
+        gnutls_datum_t d{reinterpret_cast<unsigned char*>(const_cast<char*>(name.data())),
+                         static_cast<unsigned>(name.size())};
+        check(gnutls_subject_alt_names_set(sans, GNUTLS_SAN_DNSNAME, &d, nullptr), "subject_alt_names_set");
+    }
+    gnutls_datum_t der{};
+    check(gnutls_x509_ext_export_subject_alt_names(sans, &der), "export_subject_alt_names");
+    const int r = gnutls_x509_crt_set_extension_by_oid(crt, GNUTLS_X509EXT_OID_SAN, der.data, der.size, 0);
+    gnutls_free(der.data);
+    check(r, "set subjectAltName");
+}
+
+}  // namespace
+
+std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+// ---- Certificates ------------------------------------------------------------------------
+
+Privkey generate_key() {
+    gnutls_x509_privkey_t raw;
+    check(gnutls_x509_privkey_init(&raw), "privkey_init");
+    Privkey key(raw);
+    check(gnutls_x509_privkey_generate(raw, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0),
+          "privkey_generate ECDSA P-256");
+    return key;
+}
+
+Crt make_certificate(const CertSpec& spec, gnutls_x509_privkey_t key, gnutls_x509_crt_t issuer,
+                     gnutls_x509_privkey_t issuer_key) {
+    static std::atomic<std::uint32_t> serial_counter{1};
+    gnutls_x509_crt_t raw;
+    check(gnutls_x509_crt_init(&raw), "crt_init");
+    Crt crt(raw);
+    check(gnutls_x509_crt_set_version(raw, 3), "set_version");
+    const std::uint32_t n = serial_counter++;
+    const unsigned char serial[] = {0x01, static_cast<unsigned char>(n >> 24), static_cast<unsigned char>(n >> 16),
+                                    static_cast<unsigned char>(n >> 8), static_cast<unsigned char>(n)};
+    check(gnutls_x509_crt_set_serial(raw, serial, sizeof serial), "set_serial");
+    check(gnutls_x509_crt_set_activation_time(raw, static_cast<time_t>(spec.not_before)), "set_activation_time");
+    check(gnutls_x509_crt_set_expiration_time(raw, static_cast<time_t>(spec.not_after)), "set_expiration_time");
+    check(gnutls_x509_crt_set_dn_by_oid(raw, GNUTLS_OID_X520_COMMON_NAME, 0, spec.common_name.data(),
+                                        static_cast<unsigned>(spec.common_name.size())),
+          "set CN");
+    check(gnutls_x509_crt_set_key(raw, key), "set_key");
+    check(gnutls_x509_crt_set_basic_constraints(raw, spec.is_ca ? 1 : 0, -1), "set_basic_constraints");
+    check(gnutls_x509_crt_set_key_usage(raw, spec.is_ca ? GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN |
+                                                              GNUTLS_KEY_DIGITAL_SIGNATURE
+                                                        : GNUTLS_KEY_DIGITAL_SIGNATURE),
+          "set_key_usage");
+    if (!spec.is_ca) check(gnutls_x509_crt_set_key_purpose_oid(raw, GNUTLS_KP_TLS_WWW_SERVER, 0), "set purpose");
+    if (!spec.dns_names.empty()) set_alt_names(raw, spec.dns_names);
+
+    unsigned char key_id[64];
+    std::size_t key_id_size = sizeof key_id;
+    check(gnutls_x509_privkey_get_key_id(key, GNUTLS_KEYID_USE_SHA1, key_id, &key_id_size), "privkey_get_key_id");
+    check(gnutls_x509_crt_set_subject_key_id(raw, key_id, key_id_size), "set_subject_key_id");
+    if (issuer != nullptr) {
+        unsigned char issuer_id[64];
+        std::size_t issuer_id_size = sizeof issuer_id;
+        unsigned critical = 0;
+        check(gnutls_x509_crt_get_subject_key_id(issuer, issuer_id, &issuer_id_size, &critical), "issuer key id");
+        check(gnutls_x509_crt_set_authority_key_id(raw, issuer_id, issuer_id_size), "set_authority_key_id");
+        check(gnutls_x509_crt_sign2(raw, issuer, issuer_key, GNUTLS_DIG_SHA256, 0), "sign");
+    } else {
+        check(gnutls_x509_crt_set_authority_key_id(raw, key_id, key_id_size), "set_authority_key_id");
+        check(gnutls_x509_crt_sign2(raw, raw, key, GNUTLS_DIG_SHA256, 0), "self-sign");
+    }
+    return crt;
+}
+
+std::string to_pem(gnutls_x509_crt_t crt) {
+    gnutls_datum_t out{};
+    check(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &out), "export PEM");
+    std::string pem(reinterpret_cast<char*>(out.data), out.size);
+    gnutls_free(out.data);
+    return pem;
+}
+
+std::vector<unsigned char> to_der(gnutls_x509_crt_t crt) {
+    gnutls_datum_t out{};
+    check(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &out), "export DER");
+    std::vector<unsigned char> der(out.data, out.data + out.size);
+    gnutls_free(out.data);
+    return der;
+}
+
+std::string sha256_hex(gnutls_x509_crt_t crt) {
+    unsigned char digest[32];
+    std::size_t size = sizeof digest;
+    check(gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, digest, &size), "fingerprint");
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string hex;
+    for (std::size_t i = 0; i < size; ++i) {
+        hex += digits[digest[i] >> 4];
+        hex += digits[digest[i] & 15];
+    }
+    return hex;
+}
+
+ServerCredentials::ServerCredentials(const Identity& identity) {
+    gnutls_certificate_credentials_t raw;
+    check(gnutls_certificate_allocate_credentials(&raw), "allocate_credentials");
+    creds_.reset(raw);
+    std::vector<gnutls_x509_crt_t> chain;
+    for (const auto& c : identity.chain) chain.push_back(c.get());
+    check(gnutls_certificate_set_x509_key(raw, chain.data(), static_cast<int>(chain.size()), identity.key.get()),
+          "certificate_set_x509_key");
+}
+
+// ---- Sockets --------------------------------------------------------------------------------
+
+Fd& Fd::operator=(Fd&& other) noexcept {
+    if (this != &other) reset(other.release());
+    return *this;
+}
+
+int Fd::release() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+}
+
+void Fd::reset(int fd) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+}
+
+StopSignal::StopSignal() {
+    int fds[2];
+    check_errno(::pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0, "pipe2");
+    read_end_.reset(fds[0]);
+    write_end_.reset(fds[1]);
+}
+
+void StopSignal::raise() {
+    if (raised_.exchange(true)) return;
+    const char byte = 's';
+    [[maybe_unused]] const auto n = ::write(write_end_.get(), &byte, 1);  // stays readable: never drained
+}
+
+int Connection::wait_readable(milliseconds wait) {
+    pollfd fds[2] = {{fd_.get(), POLLIN, 0}, {stop_.poll_fd(), POLLIN, 0}};
+    const int r = poll_retry(fds, 2, wait);
+    if (r < 0 || fds[1].revents != 0) return -1;
+    if (r == 0) return 0;
+    return 1;  // readable, at EOF, or in error: recv tells which
+}
+
+long Connection::read_some(void* data, std::size_t n, milliseconds wait) {
+    if (wait_readable(wait) != 1) return -1;
+    const ssize_t got = ::recv(fd_.get(), data, n, MSG_DONTWAIT);
+    return got < 0 ? -1 : static_cast<long>(got);
+}
+
+bool Connection::read_record(std::vector<unsigned char>* record, milliseconds wait) {
+    const auto deadline = Clock::now() + wait;
+    std::vector<unsigned char> bytes;
+    std::size_t want = 5;  // the record header first
+    while (bytes.size() < want) {
+        const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0) return false;
+        unsigned char buf[4096];
+        const long n = read_some(buf, std::min(sizeof buf, want - bytes.size()), left);
+        if (n <= 0) return false;
+        bytes.insert(bytes.end(), buf, buf + n);
+        if (want == 5 && bytes.size() == 5) {
+            if (bytes[0] < 0x14 || bytes[0] > 0x17) return false;
+            want = 5 + (std::size_t{bytes[3]} << 8 | bytes[4]);
+        }
+    }
+    if (record) *record = std::move(bytes);
+    return true;
+}
+
+bool Connection::write_all(const void* data, std::size_t n) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    while (n > 0) {
+        if (stop_.raised()) return false;
+        const ssize_t sent = ::send(fd_.get(), p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (sent > 0) {
+            p += sent;
+            n -= static_cast<std::size_t>(sent);
+            continue;
+        }
+        if (sent < 0 && errno == EINTR) continue;
+        if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return false;
+        pollfd fds[2] = {{fd_.get(), POLLOUT, 0}, {stop_.poll_fd(), POLLIN, 0}};
+        if (poll_retry(fds, 2, std::chrono::hours(1)) <= 0 || fds[1].revents != 0) return false;
+    }
+    return true;
+}
+
+bool Connection::sleep(milliseconds duration) {
+    pollfd fd{stop_.poll_fd(), POLLIN, 0};
+    poll_retry(&fd, 1, duration);
+    return !stop_.raised();
+}
+
+void Connection::hold() {
+    unsigned char buf[4096];
+    while (read_some(buf, sizeof buf, std::chrono::hours(1)) > 0) {
+    }
+}
+
+void Connection::reset() {
+    const linger abortive{1, 0};
+    ::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
+    fd_.reset();
+}
+
+LoopbackServer::LoopbackServer(Behaviour behaviour) : behaviour_(std::move(behaviour)) {
+    listener_ = listen_on_loopback(SOMAXCONN, port_);
+    acceptor_ = std::thread([this] { accept_loop(); });
+}
+
+LoopbackServer::~LoopbackServer() {
+    stop_.raise();
+    acceptor_.join();
+}
+
+void LoopbackServer::accept_loop() {
+    std::vector<Fd> held;  // connections held silently when there is no behaviour
+    std::vector<pollfd> fds;
+    for (;;) {
+        fds.clear();
+        fds.push_back({stop_.poll_fd(), POLLIN, 0});
+        fds.push_back({listener_.get(), POLLIN, 0});
+        for (const auto& fd : held) fds.push_back({fd.get(), POLLIN, 0});
+        if (poll_retry(fds.data(), fds.size(), std::chrono::hours(1)) < 0 || fds[0].revents != 0) break;
+
+        // Held connections the client closed are closed too; what they sent is discarded.
+        for (std::size_t i = held.size(); i-- > 0;) {
+            if (fds[2 + i].revents == 0) continue;
+            unsigned char buf[4096];
+            const ssize_t n = ::recv(held[i].get(), buf, sizeof buf, MSG_DONTWAIT);
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+                held.erase(held.begin() + static_cast<std::ptrdiff_t>(i));
+        }
+        if (fds[1].revents == 0) continue;
+        Fd client(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+        if (!client) continue;
+        ++accepted_;
+        if (!behaviour_) {
+            held.push_back(std::move(client));
+            continue;
+        }
+        auto connection = std::make_shared<Connection>(std::move(client), stop_);
+        handlers_.emplace_back([this, connection] {
+            try {
+                behaviour_(*connection);
+            } catch (...) {
+                // A peer that throws just drops its connection: the client sees it go away.
+            }
+        });
+    }
+    for (auto& t : handlers_) t.join();
+}
+
+FullBacklogListener::FullBacklogListener(int fillers) {
+    listener_ = listen_on_loopback(0, port_);
+    for (int i = 0; i < fillers; ++i) fillers_.push_back(start_connect(port_));
+    // Let the first filler's handshake complete and take the one queue slot (Linux admits
+    // backlog + 1 connections).
+    pollfd fd{fillers_.front().get(), POLLOUT, 0};
+    poll_retry(&fd, 1, milliseconds(500));
+}
+
+bool FullBacklogListener::connect_hangs(milliseconds wait) const {
+    Fd probe = start_connect(port_);
+    pollfd fd{probe.get(), POLLOUT, 0};
+    return poll_retry(&fd, 1, wait) == 0;
+}
+
+// ---- Behaviours ----------------------------------------------------------------------------
+namespace behaviour {
+namespace {
+
+// The GnuTLS transport of a server session: the connection, and optionally a cut after the
+// first record.
+struct Transport {
+    Connection* conn = nullptr;
+    gnutls_session_t session = nullptr;
+    bool cut_after_first_record = false;
+    std::vector<unsigned char> pending;  // bytes of the first record not yet written
+    bool cut = false;
+    std::shared_ptr<std::atomic<bool>> passed_server_hello;
+
+    static ssize_t push(gnutls_transport_ptr_t p, const void* data, std::size_t size) {
+        auto* t = static_cast<Transport*>(p);
+        if (t->cut) return t->fail(EPIPE);
+        if (!t->cut_after_first_record) {
+            if (!t->conn->write_all(data, size)) return t->fail(EPIPE);
+            return static_cast<ssize_t>(size);
+        }
+        const auto* bytes = static_cast<const unsigned char*>(data);
+        t->pending.insert(t->pending.end(), bytes, bytes + size);
+        if (t->pending.size() < 5) return static_cast<ssize_t>(size);
+        const std::size_t end = 5 + (std::size_t{t->pending[3]} << 8 | t->pending[4]);
+        if (t->pending.size() < end) return static_cast<ssize_t>(size);
+        // The first record is complete: pass exactly it on, then the transport is dead.
+        if (t->passed_server_hello && t->pending[0] == 0x16 && end > 5 && t->pending[5] == 0x02)
+            *t->passed_server_hello = true;  // handshake record, ServerHello message
+        t->conn->write_all(t->pending.data(), end);
+        t->cut = true;
+        return t->fail(EPIPE);
+    }
+    static ssize_t pull(gnutls_transport_ptr_t p, void* data, std::size_t size) {
+        auto* t = static_cast<Transport*>(p);
+        const long n = t->conn->read_some(data, size, std::chrono::seconds(30));
+        return n >= 0 ? n : t->fail(ECONNRESET);
+    }
+    static int pull_timeout(gnutls_transport_ptr_t p, unsigned ms) {
+        auto* t = static_cast<Transport*>(p);
+        const milliseconds wait = ms == GNUTLS_INDEFINITE_TIMEOUT ? milliseconds(30'000) : milliseconds(ms);
+        const int r = t->conn->wait_readable(wait);
+        return r >= 0 ? r : static_cast<int>(t->fail(ECONNRESET));
+    }
+    ssize_t fail(int err) {
+        gnutls_transport_set_errno(session, err);
+        return -1;
+    }
+};
+
+void append_u24(std::vector<unsigned char>& out, std::size_t n) {
+    out.push_back(static_cast<unsigned char>(n >> 16));
+    out.push_back(static_cast<unsigned char>(n >> 8));
+    out.push_back(static_cast<unsigned char>(n));
+}
+
+std::vector<unsigned char> handshake_message(unsigned char type, const std::vector<unsigned char>& body) {
+    std::vector<unsigned char> message{type};
+    append_u24(message, body.size());
+    message.insert(message.end(), body.begin(), body.end());
+    return message;
+}
+
+// `payload` as TLS 1.2 handshake records of at most 2^14 bytes each (RFC 5246 6.2.1).
+bool write_records(Connection& conn, const std::vector<unsigned char>& payload) {
+    constexpr std::size_t max_fragment = 16 * 1024;
+    for (std::size_t at = 0; at < payload.size(); at += max_fragment) {
+        const std::size_t n = std::min(max_fragment, payload.size() - at);
+        const unsigned char header[] = {0x16, 0x03, 0x03, static_cast<unsigned char>(n >> 8),
+                                        static_cast<unsigned char>(n & 0xff)};
+        if (!conn.write_all(header, sizeof header) || !conn.write_all(payload.data() + at, n)) return false;
+    }
+    return true;
+}
+
+// The first TLS 1.2 cipher suite of a ClientHello record: TLS 1.3 suites (0x13xx) and the
+// signalling values (0x00ff, 0x5600) skipped. Empty when the record is not a ClientHello.
+std::optional<std::uint16_t> first_tls12_suite(const std::vector<unsigned char>& record) {
+    // record header 5, handshake header 4 (type 1), client_version 2, random 32, session id
+    std::size_t at = 5;
+    if (record.size() < at + 4 + 2 + 32 + 1 || record[at] != 0x01) return std::nullopt;
+    at += 4 + 2 + 32;
+    at += 1 + record[at];
+    if (record.size() < at + 2) return std::nullopt;
+    const std::size_t suites = std::size_t{record[at]} << 8 | record[at + 1];
+    at += 2;
+    for (std::size_t i = at; i + 1 < at + suites && i + 1 < record.size(); i += 2) {
+        const std::uint16_t suite = static_cast<std::uint16_t>(record[i] << 8 | record[i + 1]);
+        if ((suite >> 8) != 0x13 && suite != 0x00ff && suite != 0x5600) return suite;
+    }
+    return std::nullopt;
+}
+
+struct SessionDeleter {
+    void operator()(gnutls_session_t s) const { gnutls_deinit(s); }
+};
+
+// Runs a server handshake over `transport`; returns GnuTLS's final result.
+int server_handshake(const ServerCredentials& credentials, Transport& transport) {
+    gnutls_session_t raw;
+    check(gnutls_init(&raw, GNUTLS_SERVER), "gnutls_init server");
+    std::unique_ptr<std::remove_pointer_t<gnutls_session_t>, SessionDeleter> session(raw);
+    transport.session = raw;
+    check(gnutls_set_default_priority(raw), "set_default_priority");
+    check(gnutls_credentials_set(raw, GNUTLS_CRD_CERTIFICATE, credentials.get()), "credentials_set");
+    gnutls_certificate_server_set_request(raw, GNUTLS_CERT_IGNORE);
+    gnutls_transport_set_ptr(raw, &transport);
+    gnutls_transport_set_push_function(raw, &Transport::push);
+    gnutls_transport_set_pull_function(raw, &Transport::pull);
+    gnutls_transport_set_pull_timeout_function(raw, &Transport::pull_timeout);
+    gnutls_handshake_set_timeout(raw, 0);  // the stop signal ends every wait instead
+    // GnuTLS caps the handshake (its transcript) at 128 KiB on both sides by default; this
+    // server must be able to send more, so that the client's own limit is what is tested.
+    gnutls_handshake_set_max_packet_length(raw, 0);
+    int r;
+    do {
+        r = gnutls_handshake(raw);
+    } while (r < 0 && !gnutls_error_is_fatal(r) && !transport.conn->stopping());
+    return r;
+}
+
+}  // namespace
+
+Behaviour slow_drip(std::string bytes, milliseconds period) {
+    return [bytes = std::move(bytes), period](Connection& conn) {
+        if (bytes.empty()) return conn.hold();
+        for (std::size_t i = 0;; i = (i + 1) % bytes.size()) {
+            if (!conn.write_all(&bytes[i], 1)) return;
+            // Wait out the period, discarding what the client sends; its close ends the drip.
+            const auto until = Clock::now() + period;
+            for (auto left = period; left.count() > 0;
+                 left = std::chrono::duration_cast<milliseconds>(until - Clock::now())) {
+                const int r = conn.wait_readable(left);
+                if (r < 0) return;
+                if (r == 0) break;
+                unsigned char buf[4096];
+                if (conn.read_some(buf, sizeof buf, milliseconds(0)) <= 0) return;
+            }
+        }
+    };
+}
+
+Behaviour answer_and_hold(std::vector<unsigned char> bytes) {
+    return [bytes = std::move(bytes)](Connection& conn) {
+        if (!conn.read_record()) return;
+        if (!conn.write_all(bytes.data(), bytes.size())) return;
+        conn.hold();
+    };
+}
+
+Behaviour answer_and_close(std::vector<unsigned char> bytes) {
+    return [bytes = std::move(bytes)](Connection& conn) {
+        if (!conn.read_record()) return;
+        conn.write_all(bytes.data(), bytes.size());
+        conn.close();
+    };
+}
+
+Behaviour reset_at_once() {
+    return [](Connection& conn) { conn.reset(); };
+}
+
+Behaviour close_after_client_hello() {
+    return [](Connection& conn) {
+        if (conn.read_record()) conn.close();
+    };
+}
+
+Behaviour endless_http() {
+    return [](Connection& conn) {
+        if (!conn.read_record()) return;
+        static constexpr char head[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n";
+        if (!conn.write_all(head, sizeof head - 1)) return;
+        const std::string body(16 * 1024, 'x');
+        while (conn.write_all(body.data(), body.size())) {
+        }
+    };
+}
+
+Behaviour tls_server(std::shared_ptr<const ServerCredentials> credentials) {
+    return [credentials](Connection& conn) {
+        Transport transport;
+        transport.conn = &conn;
+        if (server_handshake(*credentials, transport) == GNUTLS_E_SUCCESS) conn.hold();
+    };
+}
+
+Behaviour oversized_certificate(std::vector<unsigned char> certificate_der, std::size_t message_bytes,
+                                std::shared_ptr<std::atomic<std::size_t>> sent) {
+    return [der = std::move(certificate_der), message_bytes, sent](Connection& conn) {
+        std::vector<unsigned char> client_hello;
+        if (!conn.read_record(&client_hello)) return;
+        const auto suite = first_tls12_suite(client_hello);
+        if (!suite) return;
+
+        // ServerHello: TLS 1.2, random, no session id, the suite, no compression, and an empty
+        // renegotiation_info extension (RFC 5746) so that no client balks at its absence.
+        std::vector<unsigned char> hello{0x03, 0x03};
+        const auto random = pseudo_random_bytes(32, 0x5e77e7);  // never the RFC 8446 downgrade sentinel
+        hello.insert(hello.end(), random.begin(), random.end());
+        hello.push_back(0x00);
+        hello.push_back(static_cast<unsigned char>(*suite >> 8));
+        hello.push_back(static_cast<unsigned char>(*suite & 0xff));
+        hello.push_back(0x00);
+        for (unsigned char b : {0x00, 0x05, 0xff, 0x01, 0x00, 0x01, 0x00}) hello.push_back(b);
+        if (!write_records(conn, handshake_message(0x02, hello))) return;
+
+        // Certificate: the DER repeated until the message holds at least message_bytes.
+        std::vector<unsigned char> list;
+        while (list.size() + 7 < message_bytes) {
+            append_u24(list, der.size());
+            list.insert(list.end(), der.begin(), der.end());
+        }
+        std::vector<unsigned char> body;
+        append_u24(body, list.size());
+        body.insert(body.end(), list.begin(), list.end());
+        const auto message = handshake_message(0x0b, body);
+        if (!write_records(conn, message)) return;
+        if (sent) *sent = message.size();
+        conn.hold();
+    };
+}
+
+Behaviour tls_reset_after_server_hello(std::shared_ptr<const ServerCredentials> credentials,
+                                       std::shared_ptr<std::atomic<bool>> passed_server_hello) {
+    return [credentials, passed_server_hello](Connection& conn) {
+        Transport transport;
+        transport.conn = &conn;
+        transport.cut_after_first_record = true;
+        transport.passed_server_hello = passed_server_hello;
+        server_handshake(*credentials, transport);
+        // Let the client read the ServerHello before the RST arrives.
+        if (conn.sleep(milliseconds(100))) conn.reset();
+    };
+}
+
+}  // namespace behaviour
+
+std::vector<unsigned char> pseudo_random_bytes(std::size_t n, std::uint32_t seed) {
+    std::mt19937 engine(seed);
+    std::vector<unsigned char> bytes(n);
+    for (auto& b : bytes) b = static_cast<unsigned char>(engine() & 0xff);
+    return bytes;
+}
+
+}  // namespace originscan::hostile
