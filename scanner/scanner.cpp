@@ -6,6 +6,7 @@
 #include "scanner/scanner.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -158,7 +159,7 @@ struct Scanner::Impl {
     explicit Impl(ScannerOptions o)
         : options(std::move(o)), tls(options.ca_files, options.system_trust), resolver(options.resolver_threads) {}
 
-    awaitable<void> worker(ThreadState& ts, const std::vector<Origin>& origins);
+    awaitable<void> worker(ThreadState& ts);
     awaitable<void> stop_watch(ThreadState& ts);
     awaitable<Observation> scan_origin(ThreadState& ts, const Origin& origin);
     awaitable<std::optional<Resolution>> resolve(std::shared_ptr<Conn> conn, const std::string& host);
@@ -170,34 +171,64 @@ struct Scanner::Impl {
     ResolverPool resolver;  // before the io_contexts die, its threads are joined
 
     // per scan() call
-    std::atomic<std::size_t> next{0};
-    std::atomic<std::size_t> delivered{0};
+    OriginSource* source = nullptr;
+    std::mutex source_mutex;
+    std::size_t delivered = 0;
     const std::atomic<bool>* stop = nullptr;
-    const ResultSink* sink = nullptr;
+    const StreamSink* sink = nullptr;
     std::mutex sink_mutex;
 };
 
 Scanner::Scanner(ScannerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Scanner::~Scanner() = default;
 
+namespace {
+
+class VectorSource final : public OriginSource {
+public:
+    explicit VectorSource(const std::vector<Origin>& origins) : origins_(origins) {}
+    bool next(std::size_t& index, Origin& origin) override {
+        if (next_ == origins_.size()) return false;
+        index = next_;
+        origin = origins_[next_++];
+        return true;
+    }
+
+private:
+    const std::vector<Origin>& origins_;
+    std::size_t next_ = 0;
+};
+
+}  // namespace
+
 std::size_t Scanner::scan(const std::vector<Origin>& origins, const ResultSink& sink, const std::atomic<bool>* stop) {
+    VectorSource source(origins);
+    return scan(source, StreamSink([&](std::size_t i, const Origin&, Observation&& o) { sink(i, std::move(o)); }), stop,
+                origins.size());
+}
+
+std::size_t Scanner::scan(OriginSource& source, const StreamSink& sink, const std::atomic<bool>* stop) {
+    return scan(source, sink, stop, std::numeric_limits<std::size_t>::max());
+}
+
+std::size_t Scanner::scan(OriginSource& source, const StreamSink& sink, const std::atomic<bool>* stop,
+                          std::size_t expected) {
     Impl& impl = *impl_;
-    impl.next = 0;
+    impl.source = &source;
     impl.delivered = 0;
     impl.stop = stop;
     impl.sink = &sink;
-    if (origins.empty()) return 0;
+    if (expected == 0) return 0;
 
     unsigned threads = impl.options.threads ? impl.options.threads : std::max(1u, std::thread::hardware_concurrency());
-    const std::size_t concurrency = std::min<std::size_t>(std::max(1u, impl.options.concurrency), origins.size());
+    const std::size_t concurrency = std::min<std::size_t>(std::max(1u, impl.options.concurrency), expected);
     threads = static_cast<unsigned>(std::min<std::size_t>(threads, concurrency));
 
     std::vector<std::unique_ptr<ThreadState>> states;
     for (unsigned t = 0; t < threads; ++t) {
         auto& ts = *states.emplace_back(std::make_unique<ThreadState>());
         ts.workers = static_cast<unsigned>(concurrency / threads + (t < concurrency % threads ? 1 : 0));
-        for (unsigned w = 0; w < ts.workers; ++w)
-            asio::co_spawn(ts.io, impl.worker(ts, origins), asio::detached);
+        for (unsigned w = 0; w < ts.workers; ++w) asio::co_spawn(ts.io, impl.worker(ts), asio::detached);
         if (stop) asio::co_spawn(ts.io, impl.stop_watch(ts), asio::detached);
     }
     std::vector<std::thread> pool;
@@ -214,15 +245,19 @@ Observation Scanner::scan_one(const Origin& origin) {
     return result;
 }
 
-awaitable<void> Scanner::Impl::worker(ThreadState& ts, const std::vector<Origin>& origins) {
+awaitable<void> Scanner::Impl::worker(ThreadState& ts) {
+    Origin origin;
     for (;;) {
         if (stop && stop->load(std::memory_order_relaxed)) break;
-        const std::size_t i = next.fetch_add(1, std::memory_order_relaxed);
-        if (i >= origins.size()) break;
-        Observation observation = co_await scan_origin(ts, origins[i]);
+        std::size_t i = 0;
+        {
+            std::lock_guard lock(source_mutex);
+            if (!source->next(i, origin)) break;
+        }
+        Observation observation = co_await scan_origin(ts, origin);
         if (observation.probes.empty()) break;  // abandoned: the scan is stopping
         std::lock_guard lock(sink_mutex);
-        (*sink)(i, std::move(observation));
+        (*sink)(i, origin, std::move(observation));
         ++delivered;
     }
     --ts.workers;
@@ -380,6 +415,7 @@ awaitable<void> Scanner::Impl::handshake(Conn& conn, const Origin& origin, Probe
     error_code net_error;
     int tls_result = 0;
     for (;;) {
+        const std::size_t pending_before = io.in.size() - io.in_pos;
         tls_result = gnutls_handshake(raw);
         if (!io.out.empty()) {
             auto [ec, n] = co_await asio::async_write(conn.socket, asio::buffer(io.out), use_tuple);
@@ -394,6 +430,10 @@ awaitable<void> Scanner::Impl::handshake(Conn& conn, const Origin& origin, Probe
             if (!gnutls_error_is_fatal(tls_result)) continue;  // a warning alert: carry on
             break;
         }
+        // GnuTLS takes one record per call: a handshake message spanning several records (a
+        // chain over 16 KiB) returns AGAIN with the rest already buffered. Feed it first.
+        const std::size_t pending = io.in.size() - io.in_pos;
+        if (pending > 0 && pending < pending_before) continue;
         auto [ec, n] = co_await conn.socket.async_read_some(asio::buffer(buf), use_tuple);
         if (ec == asio::error::eof) {
             io.eof = true;

@@ -176,16 +176,7 @@ struct Row {
     std::vector<Reason> reasons;  // enum order, as classify() sorts them
     Ends ends;
     bool healthy = false;
-    // Set while a scanner bug breaks this row: its checks are then reported, not failed
-    // (CHECK_NOFAIL), and the focused test case of that bug fails instead. Clear it with the fix.
-    const char* known_bug = nullptr;
 };
-
-// scanner.cpp handshake(): GnuTLS takes in one record per gnutls_handshake() call and
-// returns GNUTLS_E_AGAIN while a handshake message spanning records is incomplete, even when
-// the rest is already in the memory transport; the loop then waits on the socket for bytes
-// the server has already sent, until the deadline. Any certificate message over 16 KiB.
-constexpr const char* kBugMultiRecord = "a handshake message spanning TLS records stalls until the deadline";
 
 scanner::ScannerOptions options_with_ca(const std::string& ca_file, unsigned concurrency) {
     scanner::ScannerOptions options;
@@ -274,9 +265,9 @@ TEST_CASE("hostile origins end within their deadline with the right reason; heal
         // GnuTLS refuses a handshake over 128 KiB (as OpenSSL-based edges refuse a chain over
         // 100 KiB): a protocol error before any certificate was accepted.
         {"huge-chain.hostile.test", huge_server.port(), "1 MiB Certificate message", C::unreachable,
-         {R::tls_error}, Ends::early, false, kBugMultiRecord},
+         {R::tls_error}, Ends::early},
         {kManySansName, sans_server.port(), "3,000 SANs, self-signed", C::self_signed,
-         {R::self_signed}, Ends::early, false, kBugMultiRecord},
+         {R::self_signed}, Ends::early},
         {"endless-http.hostile.test", http_server.port(), "endless HTTP response", C::plaintext,
          {R::http_on_tls_port}, Ends::early},
         {"full-backlog.hostile.test", full_backlog.port(), "listen backlog full", C::unreachable, {R::timeout},
@@ -318,13 +309,6 @@ TEST_CASE("hostile origins end within their deadline with the right reason; heal
                     detail_of(observation).c_str());
 
         CHECK(total <= timeout_ms + kSlackMs);
-        if (row.known_bug != nullptr) {
-            INFO("known scanner bug: " << row.known_bug);
-            CHECK_NOFAIL(to_string(c.cls) == to_string(row.cls));
-            CHECK_NOFAIL(names(c.reasons) == names(row.reasons));
-            CHECK_NOFAIL(total < kEarlyMs);
-            continue;
-        }
         CHECK(to_string(c.cls) == to_string(row.cls));
         CHECK(names(c.reasons) == names(row.reasons));
         if (row.ends == Ends::at_deadline) {
@@ -375,10 +359,10 @@ TEST_CASE("hostile origins end within their deadline with the right reason; heal
     }
 }
 
-// The known scanner bug kBugMultiRecord, alone. [!mayfail] until scanner.cpp is fixed: then
-// drop that tag and the row's known_bug.
+// A handshake message spanning TLS records (GnuTLS takes one record per gnutls_handshake()
+// call, returning AGAIN with the rest already buffered) once stalled until the deadline.
 TEST_CASE("a certificate with thousands of SANs: the scan ends at once, facts capped, the name checked against all",
-          "[hostile][scanner-bug][!mayfail]") {
+          "[hostile][multi-record]") {
     const TestCa ca;
     const TempPem ca_file(hostile::to_pem(ca.cert.get()));
     const Identity many_sans = many_sans_identity();
@@ -404,7 +388,7 @@ TEST_CASE("a certificate with thousands of SANs: the scan ends at once, facts ca
     CHECK(names(c.reasons) == std::vector<std::string>{"self-signed"});
 }
 
-TEST_CASE("a 1 MiB Certificate message is refused at once, as a TLS error", "[hostile][scanner-bug][!mayfail]") {
+TEST_CASE("a 1 MiB Certificate message is refused at once, as a TLS error", "[hostile][multi-record]") {
     const TestCa ca;
     const TempPem ca_file(hostile::to_pem(ca.cert.get()));
     CertSpec spec;
