@@ -49,7 +49,12 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view s) {
     }
     if (pos != s.size()) return std::nullopt;
     const std::int64_t days = sys_days{date}.time_since_epoch().count();
-    return days * 86400 + h * 3600 + mi * 60 + std::min(sec, 59) - offset;
+    const std::int64_t t = days * 86400 + h * 3600 + mi * 60 + std::min(sec, 59) - offset;
+    // In UTC it must still be a four-digit year, or it could not be printed back.
+    constexpr std::int64_t first = -62167219200;  // 0000-01-01T00:00:00Z
+    constexpr std::int64_t last = 253402300799;   // 9999-12-31T23:59:59Z
+    if (t < first || t > last) return std::nullopt;
+    return t;
 }
 
 std::string format_rfc3339(std::int64_t t) {

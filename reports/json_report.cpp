@@ -169,28 +169,47 @@ ordered settings_json(const ScanSettings& s) {
 }
 
 ordered summary_json(const Report& report) {
+    const Tally tally = summarize(report);
     ordered by_class = ordered::object();
-    for (const OriginClass c : all_origin_classes) by_class[std::string(to_string(c))] = 0;
+    for (const OriginClass c : all_origin_classes)
+        by_class[std::string(to_string(c))] = tally.by_class[static_cast<std::size_t>(c)];
     ordered by_mode = ordered::object();
-    for (const EdgeMode m : all_edge_modes) by_mode[std::string(to_string(m))] = 0;
-    std::size_t violations = 0, downgrades = 0, not_scanned = 0;
-    for (const OriginResult& r : report.origins) {
-        auto& class_count = by_class[std::string(to_string(r.classification.cls))];
-        class_count = class_count.get<std::size_t>() + 1;
-        auto& mode_count = by_mode[std::string(to_string(r.classification.mode))];
-        mode_count = mode_count.get<std::size_t>() + 1;
-        violations += r.verdict.violations.size();
-        if (r.verdict.change == Change::downgrade) ++downgrades;
-        if (!r.scanned) ++not_scanned;
-    }
+    for (const EdgeMode m : all_edge_modes) by_mode[std::string(to_string(m))] = tally.by_mode[static_cast<std::size_t>(m)];
     ordered out = ordered::object();
-    out["total"] = report.origins.size();
+    out["total"] = tally.total;
     out["by_class"] = std::move(by_class);
     out["by_mode"] = std::move(by_mode);
-    out["violations"] = violations;
-    out["downgrades"] = downgrades;
-    out["not_scanned"] = not_scanned;
+    out["violations"] = tally.violations;
+    out["downgrades"] = tally.downgrades;
+    out["not_scanned"] = tally.not_scanned;
     return out;
+}
+
+std::string dump(const ordered& value, int indent) {
+    return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Where the origins array goes in the rendered top level; split out so the origins can be
+// streamed between head and tail.
+constexpr std::string_view origins_placeholder = "\"origins\": \"@originscan-origins@\"";
+
+// The top-level document with a placeholder for the origins, rendered.
+std::string frame(const Report& report) {
+    ordered out = ordered::object();
+    out["schema_version"] = Report::schema_version;
+    out["tool"] = ordered{{"name", "originscan"}, {"version", report.tool_version}};
+    out["started_at"] = format_rfc3339_ms(report.started_ms);
+    out["finished_at"] = format_rfc3339_ms(report.finished_ms);
+    out["judged_at"] = format_rfc3339(report.judged_at);
+    out["complete"] = report.complete;
+    out["settings"] = settings_json(report.settings);
+    out["summary"] = summary_json(report);
+    out["origins"] = "@originscan-origins@";
+    ordered removed = ordered::array();
+    for (const RemovedOrigin& r : report.removed)
+        removed.push_back(ordered{{"input", r.input}, {"baseline_mode", to_string(r.baseline_mode)}});
+    out["removed"] = std::move(removed);
+    return dump(out, 2) + "\n";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -504,28 +523,42 @@ private:
 
 }  // namespace
 
-nlohmann::ordered_json report_to_json(const Report& report) {
-    ordered out = ordered::object();
-    out["schema_version"] = Report::schema_version;
-    out["tool"] = ordered{{"name", "originscan"}, {"version", report.tool_version}};
-    out["started_at"] = format_rfc3339_ms(report.started_ms);
-    out["finished_at"] = format_rfc3339_ms(report.finished_ms);
-    out["judged_at"] = format_rfc3339(report.judged_at);
-    out["complete"] = report.complete;
-    out["settings"] = settings_json(report.settings);
-    out["summary"] = summary_json(report);
-    ordered origins = ordered::array();
-    for (const OriginResult& r : report.origins) origins.push_back(origin_json(r, report.judged_at));
-    out["origins"] = std::move(origins);
-    ordered removed = ordered::array();
-    for (const RemovedOrigin& r : report.removed)
-        removed.push_back(ordered{{"input", r.input}, {"baseline_mode", to_string(r.baseline_mode)}});
-    out["removed"] = std::move(removed);
+nlohmann::ordered_json report_to_json(const Report& report) { return ordered::parse(render_json(report)); }
+
+std::string json_head(const Report& report) {
+    std::string text = frame(report);
+    text.resize(text.find(origins_placeholder) + origins_placeholder.size() - std::string_view("\"@originscan-origins@\"").size());
+    return text + "[";
+}
+
+std::string json_origin(const OriginResult& result, std::int64_t judged_at) {
+    // Two levels deep: inside the top-level object and the origins array.
+    const std::string flat = dump(origin_json(result, judged_at), 2);
+    std::string out = "    ";
+    out.reserve(flat.size() + flat.size() / 8);
+    for (const char c : flat) {
+        out += c;
+        if (c == '\n') out += "    ";
+    }
     return out;
 }
 
+std::string json_tail(const Report& report, bool any_origin) {
+    const std::string text = frame(report);
+    return (any_origin ? "\n  ]" : "]") + text.substr(text.find(origins_placeholder) + origins_placeholder.size());
+}
+
+std::string ndjson_origin(const OriginResult& result, std::int64_t judged_at) {
+    return dump(origin_json(result, judged_at), -1);
+}
+
 std::string render_json(const Report& report) {
-    return report_to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    std::string out = json_head(report);
+    for (const OriginResult& r : report.origins) {
+        out += &r == report.origins.data() ? "\n" : ",\n";
+        out += json_origin(r, report.judged_at);
+    }
+    return out + json_tail(report, !report.origins.empty());
 }
 
 Report parse_report(std::string_view text, std::string_view source) {
@@ -533,7 +566,7 @@ Report parse_report(std::string_view text, std::string_view source) {
     Json doc;
     try {
         doc = Json::parse(text);
-    } catch (const Json::parse_error& e) {
+    } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number such as 1e999
         // Drop nlohmann's "[json.exception.parse_error.101] " prefix: the rest says where.
         std::string what = e.what();
         if (const auto end = what.find("] "); what.rfind("[json.exception", 0) == 0 && end != std::string::npos)

@@ -220,6 +220,8 @@ Policy parse_policy(std::string_view text, std::string_view source) {
                                /*allow_exceptions=*/true, /*ignore_comments=*/true);
     } catch (const json::parse_error& e) {
         throw_syntax_error(e, text, source);
+    } catch (const json::exception& e) {  // e.g. out_of_range: a number such as 1e999
+        throw PolicyError(std::string(source) + ": " + e.what());
     }
     if (!duplicate.empty())
         throw PolicyError(std::string(source) + ": duplicate key " + json_quoted(duplicate));
