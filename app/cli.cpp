@@ -1,5 +1,10 @@
 #include "app/cli.hpp"
 
+#include "app/collector.hpp"
+#include "app/origin_lists.hpp"
+#include "app/progress.hpp"
+#include "app/usage_error.hpp"
+
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,13 +37,9 @@ namespace po = boost::program_options;
 using rules::exit_internal;
 using rules::exit_usage;
 
-// A problem with what the user gave: exit 2 with the message.
-struct UsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
+constexpr std::size_t max_input_bytes = 1u << 30;
 
-constexpr std::size_t max_list_bytes = 256u << 20;
-
+// A whole small input file (rules, baseline); '-' is stdin.
 std::string read_input(const std::string& path) {
     if (path == "-") {
         std::ostringstream text;
@@ -50,11 +51,15 @@ std::string read_input(const std::string& path) {
     if (S_ISDIR(st.st_mode)) throw UsageError(path + ": is a directory");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw UsageError(path + ": " + std::strerror(errno));
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) throw UsageError(path + ": read error");
-    if (text.tellp() > static_cast<std::streamoff>(max_list_bytes)) throw UsageError(path + ": larger than 256 MiB");
-    return text.str();
+    std::string text;
+    char buffer[1 << 16];
+    // read() itself, not `text << rdbuf()`: that reports a failed read as an empty file.
+    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+        text.append(buffer, static_cast<std::size_t>(in.gcount()));
+        if (text.size() > max_input_bytes) throw UsageError(path + ": larger than 1 GiB");
+    }
+    if (in.bad()) throw UsageError(path + ": read error: " + std::strerror(errno));
+    return text;
 }
 
 std::atomic<bool> stop_requested{false};
@@ -94,10 +99,20 @@ void print_help(const po::options_description& options) {
 struct Cli {
     ScanSettings settings;
     std::vector<std::string> origin_specs;
-    std::string json_path, junit_path;
+    OutputPaths outputs;
+    bool progress = false;
 };
 
-po::options_description scan_options(Cli& cli, std::string& now_text, std::string& fail_on_text) {
+// Options whose text is checked after parsing (a uint16_t would take "-1" as 65535).
+struct RawOptions {
+    std::string now, fail_on;
+    long long http_port = 80;
+};
+
+po::options_description scan_options(Cli& cli, RawOptions& raw) {
+    std::string& now_text = raw.now;
+    std::string& fail_on_text = raw.fail_on;
+    long long& http_port = raw.http_port;
     po::options_description d("Options");
     auto& s = cli.settings;
     d.add_options()
@@ -107,12 +122,15 @@ po::options_description scan_options(Cli& cli, std::string& now_text, std::strin
          "trust only the --ca-file bundles")
         ("rules", po::value(&s.rules_file), "policy: minimum modes and pins (JSON, comments allowed)")
         ("baseline", po::value(&s.baseline_file), "an earlier JSON report; a lower mode now is a downgrade")
-        ("json", po::value(&cli.json_path), "write the JSON report ('-' for stdout)")
-        ("junit", po::value(&cli.junit_path), "write the JUnit XML report")
+        ("json", po::value(&cli.outputs.json), "write the JSON report ('-' for stdout)")
+        ("junit", po::value(&cli.outputs.junit), "write the JUnit XML report")
+        ("ndjson", po::value(&cli.outputs.ndjson),
+         "stream one JSON object per origin as it completes ('-' for stdout)")
+        ("progress", po::bool_switch(&cli.progress), "show progress on stderr even when it is not a terminal")
         ("concurrency", po::value(&s.concurrency)->default_value(256), "origins in flight")
         ("timeout", po::value(&s.timeout_s)->default_value(10.0, "10"),
          "per-origin deadline in seconds for resolve, connect and handshake")
-        ("http-port", po::value(&s.http_port)->default_value(80),
+        ("http-port", po::value(&http_port)->default_value(80),
          "probed for plaintext when the TLS port refuses (0: off)")
         ("now", po::value(&now_text), "judge certificate validity at this RFC 3339 time")
         ("fail-on", po::value(&fail_on_text), "also fail on: unreachable, expiring (comma list)")
@@ -124,8 +142,10 @@ po::options_description scan_options(Cli& cli, std::string& now_text, std::strin
 
 Cli parse_cli(const std::vector<std::string>& args, bool& help) {
     Cli cli;
-    std::string now_text, fail_on_text;
-    auto options = scan_options(cli, now_text, fail_on_text);
+    RawOptions raw;
+    auto options = scan_options(cli, raw);
+    const std::string& now_text = raw.now;
+    const std::string& fail_on_text = raw.fail_on;
     po::options_description all;
     all.add(options).add_options()("list", po::value(&cli.settings.lists)->composing());
     po::positional_options_description positional;
@@ -146,6 +166,11 @@ Cli parse_cli(const std::vector<std::string>& args, bool& help) {
     if (s.concurrency < 1 || s.concurrency > 100000) throw UsageError("--concurrency must be 1 to 100000");
     if (!(s.timeout_s > 0 && s.timeout_s <= 3600)) throw UsageError("--timeout must be more than 0 and at most 3600 seconds");
     if (s.expiry_days < 0 || s.expiry_days > 36500) throw UsageError("--expiry-days must be 0 to 36500");
+    if (raw.http_port < 0 || raw.http_port > 65535) throw UsageError("--http-port must be 0 to 65535");
+    s.http_port = static_cast<std::uint16_t>(raw.http_port);
+    const auto& out = cli.outputs;
+    if ((out.json == "-") + (out.junit == "-") + (out.ndjson == "-") > 1)
+        throw UsageError("only one of --json, --junit and --ndjson can go to stdout ('-')");
     if (vm.count("now")) {
         s.now = parse_rfc3339(now_text);
         if (!s.now) throw UsageError("--now \"" + now_text + "\": not an RFC 3339 time (e.g. 2026-01-31T12:00:00Z)");
@@ -162,68 +187,21 @@ Cli parse_cli(const std::vector<std::string>& args, bool& help) {
     return cli;
 }
 
-// Origins from --origin and the lists, in that order. Errors for every bad line.
-std::vector<Origin> load_origins(const Cli& cli) {
-    std::vector<Origin> origins;
-    std::vector<std::string> errors;
-    for (const auto& spec : cli.origin_specs) {
-        auto parsed = parse_origin_spec(spec);
-        if (auto* o = std::get_if<Origin>(&parsed)) {
-            o->where = "--origin";
-            origins.push_back(std::move(*o));
-        } else {
-            errors.push_back("--origin \"" + spec + "\": " + std::get<std::string>(parsed));
-        }
-    }
-    for (const auto& path : cli.settings.lists) {
-        const std::string text = read_input(path);
-        auto list = parse_origin_list(text, path == "-" ? "<stdin>" : path);
-        origins.insert(origins.end(), std::make_move_iterator(list.origins.begin()),
-                       std::make_move_iterator(list.origins.end()));
-        errors.insert(errors.end(), list.errors.begin(), list.errors.end());
-    }
-    if (!errors.empty()) {
-        std::string message;
-        const std::size_t shown = std::min<std::size_t>(errors.size(), 20);
-        for (std::size_t i = 0; i < shown; ++i) message += (i ? "\n" : "") + errors[i];
-        if (errors.size() > shown) message += "\n... and " + std::to_string(errors.size() - shown) + " more bad lines";
-        throw UsageError(message);
-    }
-    if (origins.empty()) throw UsageError("no origins given (a LIST file, '-' or --origin SPEC)");
-    return origins;
-}
-
-// Duplicated origins (same name, port and address) are scanned once and reported as listed.
-struct Work {
-    std::vector<Origin> unique;
-    std::vector<std::size_t> slot_of;  // input index -> index in unique
-};
-
-Work deduplicate(const std::vector<Origin>& origins) {
-    Work work;
-    std::map<std::tuple<std::string, std::uint16_t, std::string>, std::size_t> seen;
-    for (const auto& o : origins) {
-        auto [it, inserted] = seen.try_emplace(std::tuple(o.name, o.port, o.address), work.unique.size());
-        if (inserted) work.unique.push_back(o);
-        work.slot_of.push_back(it->second);
-    }
-    return work;
-}
-
 int scan_command(const std::vector<std::string>& args) {
     bool help = false;
     Cli cli = parse_cli(args, help);
     if (help) return 0;
-    auto& settings = cli.settings;
+    const auto& settings = cli.settings;
 
-    std::vector<Origin> origins = load_origins(cli);
+    // Everything the user gave is checked before the first connection.
+    const OriginLists lists(cli.origin_specs, settings.lists);
     rules::Policy policy;
     if (!settings.rules_file.empty()) policy = rules::parse_policy(read_input(settings.rules_file), settings.rules_file);
     std::optional<Report> baseline;
     if (!settings.baseline_file.empty())
         baseline = reports::parse_report(read_input(settings.baseline_file), settings.baseline_file);
-    for (const auto* path : {&cli.json_path, &cli.junit_path})
-        if (!path->empty() && *path != "-") reports::check_writable(*path);
+    for (const auto* path : {&cli.outputs.json, &cli.outputs.junit, &cli.outputs.ndjson})
+        if (!path->empty()) reports::check_writable(*path);
 
     scanner::ScannerOptions options;
     options.ca_files = settings.ca_files;
@@ -237,31 +215,27 @@ int scan_command(const std::vector<std::string>& args) {
     report.tool_version = ORIGINSCAN_VERSION;
     report.settings = settings;
     report.started_ms = now_ms();
-    Work work = deduplicate(origins);
-    std::vector<std::optional<Observation>> observed(work.unique.size());
+    report.judged_at = settings.now ? *settings.now : report.started_ms / 1000;
+    rules::Judge judge(policy, baseline ? &*baseline : nullptr, report.settings, report.judged_at);
+    Collector collector(lists, judge, report, cli.outputs);
 
     install_signal_handlers();
-    engine.scan(work.unique, [&](std::size_t i, Observation&& o) { observed[i] = std::move(o); }, &stop_requested);
-    report.finished_ms = now_ms();
-    report.judged_at = settings.now ? *settings.now : report.started_ms / 1000;
-
-    report.origins.reserve(origins.size());
-    for (std::size_t i = 0; i < origins.size(); ++i) {
-        OriginResult& r = report.origins.emplace_back();
-        r.index = i;
-        r.origin = std::move(origins[i]);
-        if (const auto& o = observed[work.slot_of[i]]) {
-            r.scanned = true;
-            r.observation = *o;
-        }
+    {
+        std::optional<Progress> progress;
+        if (cli.progress || isatty(STDERR_FILENO)) progress.emplace(collector.live(), lists.size(), isatty(STDERR_FILENO));
+        auto source = lists.source();
+        engine.scan(*source,
+                    [&](std::size_t i, const Origin& origin, Observation&& o) { collector.on_result(i, origin, std::move(o)); },
+                    &stop_requested);
     }
+    report.finished_ms = now_ms();
     report.complete = !stop_requested.load();
-    rules::judge_report(report, policy, baseline ? &*baseline : nullptr);
+    if (!report.complete) collector.add_unscanned();
+    collector.finish(report);
 
-    if (!cli.json_path.empty()) reports::write_file_atomically(cli.json_path, reports::render_json(report));
-    if (!cli.junit_path.empty()) reports::write_file_atomically(cli.junit_path, reports::render_junit(report));
-    const std::string summary = reports::render_summary(report, isatty(STDOUT_FILENO) != 0);
-    (cli.json_path == "-" ? std::cerr : std::cout) << summary << std::flush;
+    const bool stdout_taken = cli.outputs.json == "-" || cli.outputs.junit == "-" || cli.outputs.ndjson == "-";
+    const std::string summary = reports::render_summary(report, !stdout_taken && isatty(STDOUT_FILENO) != 0);
+    (stdout_taken ? std::cerr : std::cout) << summary << std::flush;
 
     if (!report.complete) return 128 + stop_signal.load();
     return rules::exit_status(report);
@@ -274,8 +248,8 @@ int run(int argc, char** argv) {
     try {
         if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
             Cli cli;
-            std::string a, b;
-            print_help(scan_options(cli, a, b));
+            RawOptions raw;
+            print_help(scan_options(cli, raw));
             return args.empty() ? exit_usage : 0;
         }
         if (args[0] == "--version") {

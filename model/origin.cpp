@@ -284,29 +284,31 @@ std::variant<Origin, std::string> parse_origin_spec(std::string_view spec) {
     return origin;
 }
 
+std::string_view origin_line_spec(std::string_view line) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    // '#' starts a comment where a token could start; inside a token (a URL fragment) it
+    // is part of the spec.
+    for (std::size_t i = 0; i < line.size(); ++i)
+        if (line[i] == '#' && (i == 0 || is_blank(line[i - 1]))) {
+            line = line.substr(0, i);
+            break;
+        }
+    return trim(line, " \t");
+}
+
 OriginList parse_origin_list(std::string_view text, std::string_view source) {
     OriginList list;
     std::size_t line_number = 0;
     for (std::size_t start = 0; start <= text.size();) {
         auto end = text.find('\n', start);
         if (end == std::string_view::npos) end = text.size();
-        auto line = text.substr(start, end - start);
+        const auto spec = origin_line_spec(text.substr(start, end - start));
         start = end + 1;
         ++line_number;
-
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        // '#' starts a comment where a token could start; inside a token (a URL fragment) it
-        // is part of the spec.
-        for (std::size_t i = 0; i < line.size(); ++i)
-            if (line[i] == '#' && (i == 0 || is_blank(line[i - 1]))) {
-                line = line.substr(0, i);
-                break;
-            }
-        line = trim(line, " \t");
-        if (line.empty()) continue;
+        if (spec.empty()) continue;
 
         std::string where = std::string(source) + ":" + std::to_string(line_number);
-        auto parsed = parse_origin_spec(line);
+        auto parsed = parse_origin_spec(spec);
         if (auto* origin = std::get_if<Origin>(&parsed)) {
             origin->where = std::move(where);
             list.origins.push_back(std::move(*origin));

@@ -30,6 +30,10 @@ struct OriginList {
     std::vector<std::string> errors;  // "SOURCE:LINE: why", one per bad line
 };
 
+// One line of a list file without its comment, line end and surrounding blanks; empty when
+// the line holds no spec.
+std::string_view origin_line_spec(std::string_view line);
+
 // A whole list file: '#' starts a comment, blank lines are skipped, every other line is a spec.
 OriginList parse_origin_list(std::string_view text, std::string_view source);
 

@@ -2,7 +2,9 @@
 // input order. The JSON report is this, serialised; a baseline is this, read back.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +34,19 @@ struct RemovedOrigin {
     EdgeMode baseline_mode = EdgeMode::none;
 };
 
+// Counts over a run's origins.
+struct Tally {
+    std::size_t total = 0;
+    std::size_t by_class[std::size(all_origin_classes)] = {};  // indexed by OriginClass
+    std::size_t by_mode[std::size(all_edge_modes)] = {};       // indexed by EdgeMode
+    std::size_t violations = 0;  // every violation
+    std::size_t failing = 0;     // origins with at least one violation
+    std::size_t downgrades = 0;
+    std::size_t not_scanned = 0;
+
+    void add(const OriginResult& result);
+};
+
 struct Report {
     static constexpr int schema_version = 1;
     std::string tool_version;
@@ -42,6 +57,12 @@ struct Report {
     ScanSettings settings;
     std::vector<OriginResult> origins;  // input order, each exactly once
     std::vector<RemovedOrigin> removed; // baseline origins absent from this scan
+    // Set when `origins` holds only some of the run's results (a long streamed run keeps only
+    // the rows its summary shows); otherwise the counts are derived from `origins`.
+    std::optional<Tally> tally;
 };
+
+// The run's counts: report.tally if set, else counted over report.origins.
+Tally summarize(const Report& report);
 
 }  // namespace originscan

@@ -39,26 +39,6 @@ int write_all(int fd, std::string_view content) {
     return 0;
 }
 
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-    // Closes now and reports close's errno (0 when fine): a late NFS write error shows here.
-    int close() {
-        const int result = ::close(fd_);
-        fd_ = -1;
-        return result == 0 ? 0 : errno;
-    }
-
-private:
-    int fd_;
-};
-
 // Where the bytes really go: a symlink is followed so that the link itself is kept.
 std::string resolve_target(const std::string& path) {
     struct stat link {};
@@ -74,56 +54,86 @@ bool is_special_file(const std::string& path) {
     return ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
 }
 
-void write_in_place(const std::string& shown, const std::string& path, std::string_view content) {
-    Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-    if (fd.get() < 0) fail(shown, errno);
-    if (const int error = write_all(fd.get(), content)) fail(shown, error);
-    if (const int error = fd.close()) fail(shown, error);
-}
-
-void write_stdout(std::string_view content) {
-    std::fflush(stdout);  // whatever the program printed before comes first
-    if (const int error = write_all(STDOUT_FILENO, content)) fail("stdout", error);
-}
-
 }  // namespace
 
-void write_file_atomically(const std::string& path, std::string_view content) {
-    if (path == "-") return write_stdout(content);
-    const std::string target = resolve_target(path);
-    if (is_special_file(target)) return write_in_place(path, target, content);
-    if (!target.empty() && target.back() == '/') fail(path, EISDIR);
-
+AtomicWriter::AtomicWriter(const std::string& path) : shown_(path) {
+    if (path == "-") {
+        std::fflush(stdout);  // whatever the program printed before comes first
+        fd_ = STDOUT_FILENO;
+        kind_ = Kind::stdout_stream;
+        shown_ = "stdout";
+        return;
+    }
+    target_ = resolve_target(path);
+    if (is_special_file(target_)) {
+        fd_ = ::open(target_.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd_ < 0) fail(shown_, errno);
+        kind_ = Kind::in_place;
+        return;
+    }
+    if (!target_.empty() && target_.back() == '/') fail(path, EISDIR);
     // A hidden name next to the target, so that rename() stays within one file system.
     static std::atomic<unsigned> counter{0};
-    const std::string directory = directory_of(target);
-    const std::string base = target.substr(target.find_last_of('/') + 1);
-    std::string temp;
-    int raw_fd = -1;
-    for (int attempt = 0; raw_fd < 0; ++attempt) {
+    const std::string directory = directory_of(target_);
+    const std::string base = target_.substr(target_.find_last_of('/') + 1);
+    for (int attempt = 0; fd_ < 0; ++attempt) {
         const auto ticks = std::chrono::steady_clock::now().time_since_epoch().count();
-        temp = directory + "/." + base + ".tmp-" + std::to_string(::getpid()) + "-" +
-               std::to_string(counter++) + "-" + std::to_string(ticks % 1000000);
-        raw_fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (raw_fd < 0 && (errno != EEXIST || attempt > 100)) fail(path, errno);
+        temp_ = directory + "/." + base + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) +
+                "-" + std::to_string(ticks % 1000000);
+        fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd_ < 0 && (errno != EEXIST || attempt > 100)) fail(path, errno);
     }
-    Fd fd(raw_fd);
+    kind_ = Kind::renamed;
+}
 
-    const auto abandon = [&](int error) {
-        ::unlink(temp.c_str());
-        fail(path, error);
-    };
-    if (const int error = write_all(fd.get(), content)) abandon(error);
-    if (::fsync(fd.get()) != 0) abandon(errno);
-    if (const int error = fd.close()) abandon(error);
-    if (::rename(temp.c_str(), target.c_str()) != 0) abandon(errno);
+AtomicWriter::~AtomicWriter() {
+    if (kind_ == Kind::renamed && fd_ >= 0) {  // never committed: leave nothing behind
+        ::close(fd_);
+        ::unlink(temp_.c_str());
+    } else if (kind_ == Kind::in_place && fd_ >= 0) {
+        ::close(fd_);
+    }
+}
 
+void AtomicWriter::abandon(int error) {
+    if (kind_ == Kind::renamed) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+        ::unlink(temp_.c_str());
+    }
+    fail(shown_, error);
+}
+
+void AtomicWriter::write(std::string_view content) {
+    if (const int error = write_all(fd_, content)) abandon(error);
+}
+
+void AtomicWriter::commit() {
+    if (kind_ == Kind::stdout_stream) return;
+    if (kind_ == Kind::in_place) {
+        const int result = ::close(fd_);
+        fd_ = -1;
+        if (result != 0) fail(shown_, errno);
+        return;
+    }
+    if (::fsync(fd_) != 0) abandon(errno);
+    const int closed = ::close(fd_);
+    fd_ = -1;
+    if (closed != 0) abandon(errno);
+    if (::rename(temp_.c_str(), target_.c_str()) != 0) abandon(errno);
     // Make the rename itself durable; the report is complete either way, so failures here
     // (some file systems refuse to fsync a directory) are not errors.
+    const std::string directory = directory_of(target_);
     if (const int dir_fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir_fd >= 0) {
         ::fsync(dir_fd);
         ::close(dir_fd);
     }
+}
+
+void write_file_atomically(const std::string& path, std::string_view content) {
+    AtomicWriter writer(path);
+    writer.write(content);
+    writer.commit();
 }
 
 void check_writable(const std::string& path) {

@@ -17,6 +17,26 @@ struct OutputError : std::runtime_error {
 // usual permissions (0666 minus the umask). Throws OutputError.
 void write_file_atomically(const std::string& path, std::string_view content);
 
+// The same for content written in pieces: nothing appears at `path` until commit(); a writer
+// destroyed without commit() (an exception, say) removes its temporary file. A device or FIFO
+// is written in place; "-" is stdout.
+class AtomicWriter {
+public:
+    explicit AtomicWriter(const std::string& path);  // throws OutputError
+    ~AtomicWriter();
+    AtomicWriter(const AtomicWriter&) = delete;
+    AtomicWriter& operator=(const AtomicWriter&) = delete;
+    void write(std::string_view content);  // throws OutputError
+    void commit();                         // throws OutputError
+
+private:
+    [[noreturn]] void abandon(int error);
+    enum class Kind { stdout_stream, in_place, renamed };
+    std::string shown_, target_, temp_;
+    int fd_ = -1;
+    Kind kind_ = Kind::renamed;
+};
+
 // Checks, before a scan starts, that `path` can be written later: its directory exists and is
 // writable, and `path` is not a directory. "-" always passes. Throws OutputError.
 void check_writable(const std::string& path);

@@ -24,6 +24,16 @@ nlohmann::ordered_json report_to_json(const Report& report);
 // subject, an HTTP status line) is replaced by U+FFFD rather than failing the report.
 std::string render_json(const Report& report);
 
+// The same text in pieces, for runs too long to hold: render_json is json_head + the
+// origins' json_origin joined by ",\n" (nothing when there are none) + json_tail. The head
+// carries the summary, so it is rendered last, from summarize(report).
+std::string json_head(const Report& report);   // ends with "\"origins\": ["
+std::string json_origin(const OriginResult& result, std::int64_t judged_at);  // nested, no newline
+std::string json_tail(const Report& report, bool any_origin);  // from "]" to the end
+
+// One origin as a single line of NDJSON (with its input index), no newline.
+std::string ndjson_origin(const OriginResult& result, std::int64_t judged_at);
+
 // Reads a report written by render_json. Strict on everything a judgement needs (classes,
 // modes, reasons, verdicts, TLS/HTTP/failure facts): a missing or mistyped field is an error.
 // The summary is derived and not read; unknown keys are ignored. Throws ReportError when the

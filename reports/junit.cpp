@@ -135,19 +135,15 @@ std::string facts(const OriginResult& r, std::int64_t judged_at) {
 
 std::string xml_escape(std::string_view s) { return attr(s); }
 
-std::string render_junit(const Report& report) {
-    std::size_t failed = 0, skipped = 0;
-    for (const OriginResult& r : report.origins) {
-        if (!r.verdict.violations.empty()) ++failed;
-        if (!r.scanned) ++skipped;
-    }
+std::string junit_head(const Report& report) {
+    const Tally tally = summarize(report);
     // Ant's convention: a local timestamp without zone; ours is UTC (see the properties).
     std::string timestamp = format_rfc3339(report.started_ms / 1000 - (report.started_ms % 1000 < 0 ? 1 : 0));
     timestamp.pop_back();
-    const std::string counts = " tests=\"" + std::to_string(report.origins.size()) + "\" failures=\"" +
-                               std::to_string(failed) + "\" errors=\"0\" skipped=\"" + std::to_string(skipped) +
-                               "\" time=\"" + seconds(static_cast<double>(report.finished_ms - report.started_ms)) +
-                               "\"";
+    const std::string counts = " tests=\"" + std::to_string(tally.total) + "\" failures=\"" +
+                               std::to_string(tally.failing) + "\" errors=\"0\" skipped=\"" +
+                               std::to_string(tally.not_scanned) + "\" time=\"" +
+                               seconds(static_cast<double>(report.finished_ms - report.started_ms)) + "\"";
 
     std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     out += "<testsuites name=\"originscan\"" + counts + ">\n";
@@ -161,24 +157,32 @@ std::string render_junit(const Report& report) {
     property("originscan.judged_at", format_rfc3339(report.judged_at));
     property("originscan.complete", report.complete ? "true" : "false");
     out += "    </properties>\n";
-
-    for (const OriginResult& r : report.origins) {
-        const Probe* probe = shown_probe(r, report.judged_at);
-        out += "    <testcase classname=\"originscan.origins\" name=\"" + attr(r.origin.input) + "\" time=\"" +
-               seconds(probe ? probe->timings.total_ms : 0) + "\">\n";
-        const std::string details = text(facts(r, report.judged_at));
-        if (!r.scanned) out += "      <skipped message=\"not scanned\"/>\n";
-        for (const Violation v : r.verdict.violations) {
-            const std::string message =
-                violation_message(r, v, report.judged_at, report.settings.expiry_days);
-            out += "      <failure type=\"" + attr(to_string(v)) + "\" message=\"" + attr(message) + "\">" +
-                   text(message) + "\n\n" + details + "</failure>\n";
-        }
-        out += "      <system-out>" + details + "</system-out>\n";
-        out += "    </testcase>\n";
-    }
-    out += "  </testsuite>\n</testsuites>\n";
     return out;
+}
+
+std::string junit_testcase(const OriginResult& r, std::int64_t judged_at, int expiry_days) {
+    const Probe* probe = shown_probe(r, judged_at);
+    std::string out = "    <testcase classname=\"originscan.origins\" name=\"" + attr(r.origin.input) +
+                      "\" time=\"" + seconds(probe ? probe->timings.total_ms : 0) + "\">\n";
+    const std::string details = text(facts(r, judged_at));
+    if (!r.scanned) out += "      <skipped message=\"not scanned\"/>\n";
+    for (const Violation v : r.verdict.violations) {
+        const std::string message = violation_message(r, v, judged_at, expiry_days);
+        out += "      <failure type=\"" + attr(to_string(v)) + "\" message=\"" + attr(message) + "\">" +
+               text(message) + "\n\n" + details + "</failure>\n";
+    }
+    out += "      <system-out>" + details + "</system-out>\n";
+    out += "    </testcase>\n";
+    return out;
+}
+
+std::string junit_tail() { return "  </testsuite>\n</testsuites>\n"; }
+
+std::string render_junit(const Report& report) {
+    std::string out = junit_head(report);
+    for (const OriginResult& r : report.origins)
+        out += junit_testcase(r, report.judged_at, report.settings.expiry_days);
+    return out + junit_tail();
 }
 
 }  // namespace originscan::reports

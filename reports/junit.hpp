@@ -2,6 +2,7 @@
 // always, one <failure> per policy violation. Validates against reports/junit.xsd.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -10,6 +11,12 @@
 namespace originscan::reports {
 
 std::string render_junit(const Report& report);
+
+// The same text in pieces, for runs too long to hold: head (counts from summarize(report)) +
+// each origin's testcase in input order + tail.
+std::string junit_head(const Report& report);
+std::string junit_testcase(const OriginResult& result, std::int64_t judged_at, int expiry_days);
+std::string junit_tail();
 
 // Text made safe for XML 1.0 character data and attribute values: & < > " ' as entities;
 // tab, newline and carriage return as character references (so attributes keep them); what

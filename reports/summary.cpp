@@ -186,15 +186,13 @@ std::string render_summary(const Report& report, bool color) {
     render_table(out, rows, color);
     out += "\n";
 
-    std::size_t by_class[std::size(all_origin_classes)] = {};
-    std::size_t by_mode[std::size(all_edge_modes)] = {};
-    std::size_t not_scanned = 0;
-    for (const OriginResult& r : report.origins) {
-        ++by_class[static_cast<std::size_t>(r.classification.cls)];
-        ++by_mode[static_cast<std::size_t>(r.classification.mode)];
-        if (!r.scanned) ++not_scanned;
-    }
-    out += plural(report.origins.size(), "origin") + ", judged at " + format_rfc3339(report.judged_at) + "\n";
+    const Tally tally = summarize(report);
+    const auto& by_class = tally.by_class;
+    const auto& by_mode = tally.by_mode;
+    if (tally.total > report.origins.size())
+        out += std::to_string(tally.total - report.origins.size()) +
+               " more origins not listed here (see the JSON report)\n";
+    out += plural(tally.total, "origin") + ", judged at " + format_rfc3339(report.judged_at) + "\n";
     out += "classes:";
     for (const OriginClass c : all_origin_classes)
         out += (c == all_origin_classes[0] ? " " : ", ") + std::string(to_string(c)) + " " +
@@ -215,8 +213,8 @@ std::string render_summary(const Report& report, bool color) {
         out += "\n";
     }
     if (!report.complete)
-        out += colored("INCOMPLETE: the scan was interrupted; " + std::to_string(not_scanned) + " of " +
-                           plural(report.origins.size(), "origin") + " not scanned",
+        out += colored("INCOMPLETE: the scan was interrupted; " + std::to_string(tally.not_scanned) + " of " +
+                           plural(tally.total, "origin") + " not scanned",
                        ansi::yellow, color) +
                "\n";
     return out;

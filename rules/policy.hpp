@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -45,6 +46,27 @@ bool is_valid_pin(std::string_view pin);
 // false: no --baseline at all).
 Verdict judge(const OriginResult& result, const Rule* rule, bool have_baseline,
               std::optional<EdgeMode> baseline, const ScanSettings& settings, std::int64_t now);
+
+// Judges origins one at a time, in any order, as a scan completes them: classification (with
+// the matching rule's pins) and verdict (rule, baseline). Remembers which baseline origins it
+// has seen, so removed() can name the rest. `policy`, `baseline` and `settings` must outlive it.
+class Judge {
+public:
+    Judge(const Policy& policy, const Report* baseline, const ScanSettings& settings, std::int64_t now);
+    void judge(OriginResult& result);            // fills classification and verdict
+    std::vector<RemovedOrigin> removed() const;  // baseline origins never judged, baseline order
+
+private:
+    struct Previous {
+        std::optional<EdgeMode> mode;  // nullopt: the baseline run never finished it
+        bool seen = false;
+    };
+    const Policy& policy_;
+    const Report* baseline_;
+    const ScanSettings& settings_;
+    std::int64_t now_;
+    std::map<std::string, Previous, std::less<>> previous_;  // by Origin::input
+};
 
 // Fills classification and verdict of every origin in the report, and report.removed, from
 // the policy and an optional baseline report.

@@ -68,57 +68,58 @@ Verdict judge(const OriginResult& result, const Rule* rule, bool have_baseline,
     return verdict;
 }
 
+Judge::Judge(const Policy& policy, const Report* baseline, const ScanSettings& settings, std::int64_t now)
+    : policy_(policy), baseline_(baseline), settings_(settings), now_(now) {
+    if (baseline == nullptr) return;
+    for (const auto& old : baseline->origins) {
+        // An origin the baseline run never finished has no mode to compare with.
+        auto& previous = previous_[old.origin.input];
+        if (old.scanned) previous.mode = old.classification.mode;
+    }
+}
+
+void Judge::judge(OriginResult& result) {
+    const Rule* rule = match_rule(policy_, result.origin.name);
+    std::optional<EdgeMode> baseline_mode;
+    if (const auto it = previous_.find(result.origin.input); it != previous_.end()) {
+        it->second.seen = true;
+        baseline_mode = it->second.mode;
+    }
+    if (!result.scanned) {
+        // Interrupted before this origin finished: nothing to judge, nothing compared; the
+        // interrupted run has its own exit status.
+        result.classification = {OriginClass::unreachable, EdgeMode::none, {Reason::not_scanned}};
+        result.verdict = {};
+        if (rule != nullptr) {
+            result.verdict.required_mode = rule->min_mode;
+            result.verdict.pins = rule->pins;
+        }
+        result.verdict.baseline_mode = baseline_mode;
+        return;
+    }
+    static const std::vector<std::string> no_pins;
+    result.classification = classify(result.observation, now_, rule ? rule->pins : no_pins);
+    result.verdict = rules::judge(result, rule, baseline_ != nullptr, baseline_mode, settings_, now_);
+}
+
+std::vector<RemovedOrigin> Judge::removed() const {
+    std::vector<RemovedOrigin> removed;
+    if (baseline_ == nullptr) return removed;
+    std::set<std::string_view> listed;
+    for (const auto& old : baseline_->origins) {
+        if (previous_.find(old.origin.input)->second.seen) continue;
+        if (!listed.insert(old.origin.input).second) continue;  // a duplicated baseline input: once
+        removed.push_back({old.origin.input, old.classification.mode});
+    }
+    return removed;
+}
+
 void judge_report(Report& report, const Policy& policy, const Report* baseline) {
-    // The baseline's modes by input; an origin the baseline run never finished has no mode
-    // to compare with, so it counts as absent.
-    std::map<std::string, EdgeMode, std::less<>> baseline_modes;
-    if (baseline != nullptr) {
-        for (const auto& old : baseline->origins)
-            if (old.scanned) baseline_modes.emplace(old.origin.input, old.classification.mode);
-    }
-
-    for (auto& result : report.origins) {
-        const Rule* rule = match_rule(policy, result.origin.name);
-        std::optional<EdgeMode> baseline_mode;
-        if (const auto it = baseline_modes.find(result.origin.input); it != baseline_modes.end())
-            baseline_mode = it->second;
-
-        if (!result.scanned) {
-            // Not judged: the interrupted run has its own exit status. Keep what the rules and
-            // the baseline say, for the report, but compare nothing.
-            result.classification = {OriginClass::unreachable, EdgeMode::none,
-                                     {Reason::not_scanned}};
-            result.verdict = {};
-            if (rule != nullptr) {
-                result.verdict.required_mode = rule->min_mode;
-                result.verdict.pins = rule->pins;
-            }
-            result.verdict.baseline_mode = baseline_mode;
-            continue;
-        }
-        static const std::vector<std::string> no_pins;
-        result.classification =
-            classify(result.observation, report.judged_at, rule ? rule->pins : no_pins);
-        result.verdict = judge(result, rule, baseline != nullptr, baseline_mode, report.settings,
-                               report.judged_at);
-    }
-
-    report.removed.clear();
-    if (baseline != nullptr) {
-        std::set<std::string, std::less<>> present;
-        for (const auto& result : report.origins) present.insert(result.origin.input);
-        for (const auto& old : baseline->origins) {
-            // insert() also keeps a baseline's duplicate input from being listed twice.
-            if (!present.insert(old.origin.input).second) continue;
-            report.removed.push_back({old.origin.input, old.classification.mode});
-        }
-    }
+    Judge judge(policy, baseline, report.settings, report.judged_at);
+    for (auto& result : report.origins) judge.judge(result);
+    report.removed = judge.removed();
 }
 
-int exit_status(const Report& report) {
-    for (const auto& result : report.origins)
-        if (!result.verdict.violations.empty()) return exit_policy;
-    return exit_ok;
-}
+int exit_status(const Report& report) { return summarize(report).failing > 0 ? exit_policy : exit_ok; }
 
 }  // namespace originscan::rules

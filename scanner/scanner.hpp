@@ -31,6 +31,14 @@ struct TrustError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// Hands out the origins to scan, one at a time, with their input index. The scanner calls
+// next() from its threads, never two at a time; false means there are no more.
+class OriginSource {
+public:
+    virtual ~OriginSource() = default;
+    virtual bool next(std::size_t& index, Origin& origin) = 0;
+};
+
 class Scanner {
 public:
     explicit Scanner(ScannerOptions options);  // loads credentials and trust once
@@ -47,10 +55,16 @@ public:
     std::size_t scan(const std::vector<Origin>& origins, const ResultSink& sink,
                      const std::atomic<bool>* stop = nullptr);
 
+    // The same for origins that are never all held at once: each result comes with its origin.
+    using StreamSink = std::function<void(std::size_t index, const Origin& origin, Observation&&)>;
+    std::size_t scan(OriginSource& source, const StreamSink& sink, const std::atomic<bool>* stop = nullptr);
+
     // Convenience for tests: one origin, synchronously.
     Observation scan_one(const Origin& origin);
 
 private:
+    std::size_t scan(OriginSource& source, const StreamSink& sink, const std::atomic<bool>* stop,
+                     std::size_t expected);  // expected: an upper bound, to size the workers
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -403,15 +403,19 @@ struct Transport {
 };
 
 void append_u24(std::vector<unsigned char>& out, std::size_t n) {
-    out.push_back(static_cast<unsigned char>(n >> 16));
-    out.push_back(static_cast<unsigned char>(n >> 8));
-    out.push_back(static_cast<unsigned char>(n));
+    const unsigned char bytes[3] = {static_cast<unsigned char>(n >> 16), static_cast<unsigned char>(n >> 8),
+                                    static_cast<unsigned char>(n)};
+    out.insert(out.end(), bytes, bytes + 3);
 }
 
 std::vector<unsigned char> handshake_message(unsigned char type, const std::vector<unsigned char>& body) {
-    std::vector<unsigned char> message{type};
-    append_u24(message, body.size());
-    message.insert(message.end(), body.begin(), body.end());
+    // Sized up front: GCC 12 warns falsely (-Wstringop-overread) on growing a one-byte vector.
+    std::vector<unsigned char> message(4 + body.size());
+    message[0] = type;
+    message[1] = static_cast<unsigned char>(body.size() >> 16);
+    message[2] = static_cast<unsigned char>(body.size() >> 8);
+    message[3] = static_cast<unsigned char>(body.size());
+    std::copy(body.begin(), body.end(), message.begin() + 4);
     return message;
 }
 

@@ -179,7 +179,10 @@ std::string describe(const Origin& o) {
 // The spec a user could write for an already parsed origin.
 std::string respell(const Origin& o) {
     auto host = [](const std::string& h) {
-        return h.find(':') != std::string::npos ? "[" + h + "]" : h;
+        if (h.find(':') == std::string::npos) return h;
+        std::string bracketed(1, '[');  // appended: GCC 12 -Wrestrict false positive on "[" + h
+        bracketed.append(h).push_back(']');
+        return bracketed;
     };
     std::string spec = host(o.name) + ":" + std::to_string(o.port);
     if (!o.address.empty()) spec += "@" + host(o.address);
