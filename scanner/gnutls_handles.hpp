@@ -23,7 +23,6 @@ inline void free_crt(gnutls_x509_crt_t c) { gnutls_x509_crt_deinit(c); }
 inline void free_trust(gnutls_x509_trust_list_t t) { gnutls_x509_trust_list_deinit(t, 1); }
 inline void free_creds(gnutls_certificate_credentials_t c) { gnutls_certificate_free_credentials(c); }
 inline void free_priority(gnutls_priority_t p) { gnutls_priority_deinit(p); }
-inline void free_pubkey(gnutls_pubkey_t k) { gnutls_pubkey_deinit(k); }
 
 using SessionPtr = std::unique_ptr<gnutls_session_int, GnutlsDeleter<gnutls_session_t, free_session>>;
 using CrtPtr = std::unique_ptr<gnutls_x509_crt_int, GnutlsDeleter<gnutls_x509_crt_t, free_crt>>;
@@ -33,7 +32,6 @@ using CredsPtr = std::unique_ptr<gnutls_certificate_credentials_st,
                                  GnutlsDeleter<gnutls_certificate_credentials_t, free_creds>>;
 using PriorityPtr =
     std::unique_ptr<gnutls_priority_st, GnutlsDeleter<gnutls_priority_t, free_priority>>;
-using PubkeyPtr = std::unique_ptr<gnutls_pubkey_st, GnutlsDeleter<gnutls_pubkey_t, free_pubkey>>;
 
 inline std::string gnutls_error_text(int code) { return gnutls_strerror(code); }
 

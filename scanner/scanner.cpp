@@ -517,7 +517,7 @@ awaitable<void> Scanner::Impl::handshake(Conn& conn, const Origin& origin, Probe
         if (gnutls_x509_crt_init(&crt) < 0) break;
         CrtPtr owned(crt);
         if (gnutls_x509_crt_import(crt, &peers[i], GNUTLS_X509_FMT_DER) < 0) break;
-        facts.chain.push_back(cert_facts(crt));
+        facts.chain.push_back(cert_facts(crt, peers[i]));
         chain.push_back(std::move(owned));
     }
     if (chain.empty()) {

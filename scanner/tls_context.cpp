@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "scanner/der.hpp"
 #include "scanner/scanner.hpp"
 
 namespace originscan::scanner {
@@ -171,6 +172,12 @@ TrustFacts TlsContext::verify(const std::vector<CrtPtr>& chain) const {
 }
 
 CertFacts cert_facts(gnutls_x509_crt_t crt) {
+    GnutlsDatum der;
+    if (gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der.d) < 0) return cert_facts(crt, gnutls_datum_t{});
+    return cert_facts(crt, der.d);
+}
+
+CertFacts cert_facts(gnutls_x509_crt_t crt, const gnutls_datum_t& der) {
     CertFacts f;
     {
         GnutlsDatum dn;
@@ -184,18 +191,13 @@ CertFacts cert_facts(gnutls_x509_crt_t crt) {
     f.not_before = gnutls_x509_crt_get_activation_time(crt);
     f.not_after = gnutls_x509_crt_get_expiration_time(crt);
 
+    // Both hashes over the bytes as the origin sent them: cheaper than GnuTLS re-encoding the
+    // certificate or the key, and exactly what the fingerprint and the pin are defined over.
     std::array<unsigned char, 32> digest{};
-    std::size_t size = digest.size();
-    if (gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, digest.data(), &size) >= 0)
-        f.sha256_fingerprint = hex(digest.data(), size);
-
-    gnutls_pubkey_t key;
-    if (gnutls_pubkey_init(&key) >= 0) {
-        PubkeyPtr owned(key);
-        GnutlsDatum spki;
-        if (gnutls_pubkey_import_x509(key, crt, 0) >= 0 &&
-            gnutls_pubkey_export2(key, GNUTLS_X509_FMT_DER, &spki.d) >= 0 &&
-            gnutls_hash_fast(GNUTLS_DIG_SHA256, spki.d.data, spki.d.size, digest.data()) >= 0)
+    if (der.size > 0 && gnutls_hash_fast(GNUTLS_DIG_SHA256, der.data, der.size, digest.data()) >= 0)
+        f.sha256_fingerprint = hex(digest.data(), digest.size());
+    if (const auto spki = find_spki({der.data, der.size})) {
+        if (gnutls_hash_fast(GNUTLS_DIG_SHA256, spki->data(), spki->size(), digest.data()) >= 0)
             f.spki_sha256 = base64(digest.data(), digest.size());
     }
 

@@ -30,7 +30,9 @@ private:
     TrustPtr trust_;
 };
 
-// Facts of one certificate.
+// Facts of one certificate; `der` is the certificate as the origin sent it.
+CertFacts cert_facts(gnutls_x509_crt_t crt, const gnutls_datum_t& der);
+// The same, re-encoding the certificate to find its bytes.
 CertFacts cert_facts(gnutls_x509_crt_t crt);
 
 // Does the leaf match NAME (RFC 6125; an IP literal NAME against IP SANs)?
