@@ -370,6 +370,49 @@ fi
 ci_run no-file 0 BASELINE="$tmp/ci-no-file/none.json"
 ci_run rebaseline 0 BASELINE="$tmp/baseline.json" REBASELINE=true
 
+# The ready-made jobs cannot run here; what can be checked is that they parse and agree with
+# themselves: the report they keep is the one they read back as the baseline.
+if "$python" -c 'import yaml' 2>/dev/null; then
+    if "$python" - "$SOURCE_DIR/ci/github-actions.yml" "$SOURCE_DIR/ci/gitlab-ci.yml" <<'EOF'; then
+import sys, yaml
+github, gitlab = (yaml.safe_load(open(p)) for p in sys.argv[1:])
+problems = []
+def check(ok, message):
+    if not ok:
+        problems.append(message)
+
+steps = github["jobs"]["scan"]["steps"]
+scan = next(s for s in steps if s.get("run", "").endswith("ci/originscan-ci"))
+download = next(s for s in steps if s.get("uses", "").startswith("actions/download-artifact@"))
+upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@"))
+junit = next(s for s in steps if "junit" in s.get("uses", ""))
+env = scan["env"]
+check(upload["with"]["path"] == env["REPORT"], "GitHub: uploads another file than REPORT")
+check(upload["with"]["name"] == download["with"]["name"], "GitHub: downloads another artifact than it uploads")
+check(env["BASELINE"] == f'{download["with"]["path"]}/{env["REPORT"]}', "GitHub: BASELINE is not where the report is downloaded")
+check(junit["with"]["report_paths"] == env["JUNIT"], "GitHub: publishes another JUnit file than JUNIT")
+check("run-id" in download["with"] and "needs.baseline.outputs.run-id" in download["with"]["run-id"], "GitHub: no run-id")
+check(upload.get("if") and junit.get("if"), "GitHub: publishing steps do not run after a failed scan")
+
+(name, job), = gitlab.items()
+v = job["variables"]
+check(job["script"][-1].endswith("ci/originscan-ci"), "GitLab: the script does not end with ci/originscan-ci")
+check(job["artifacts"]["when"] == "always", "GitLab: artifacts not kept when the job fails")
+check(job["artifacts"]["paths"] == [v["REPORT"]], "GitLab: keeps another file than REPORT")
+check(job["artifacts"]["reports"]["junit"] == v["JUNIT"], "GitLab: reports another JUnit file than JUNIT")
+check(v["BASELINE_URL"].endswith(f'/raw/{v["REPORT"]}?job={name}'), "GitLab: BASELINE_URL asks for another file or job")
+for p in problems:
+    print("  " + p, file=sys.stderr)
+sys.exit(1 if problems else 0)
+EOF
+        ok "CI files: the YAML parses; each keeps the report it reads back as the baseline"
+    else
+        fail "CI files: ci/github-actions.yml or ci/gitlab-ci.yml"
+    fi
+else
+    echo "skip: python3-yaml not installed, the CI YAML files are not checked"
+fi
+
 # --- 4. the certificate restored: an upgrade against the downgraded report ---------------------
 echo "== upgrade: the CA-trusted certificate is back"
 cp "$tmp/nginx.conf.orig" "$FIXTURE_DIR/nginx.conf"
