@@ -9,6 +9,8 @@ void Tally::add(const OriginResult& r) {
     violations += r.verdict.violations.size();
     if (!r.verdict.violations.empty()) ++failing;
     if (r.verdict.change == Change::downgrade) ++downgrades;
+    if (r.verdict.change == Change::upgrade) ++upgrades;
+    if (r.verdict.change == Change::added) ++added;
     if (!r.scanned) ++not_scanned;
 }
 

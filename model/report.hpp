@@ -42,6 +42,8 @@ struct Tally {
     std::size_t violations = 0;  // every violation
     std::size_t failing = 0;     // origins with at least one violation
     std::size_t downgrades = 0;
+    std::size_t upgrades = 0;
+    std::size_t added = 0;  // not in the baseline
     std::size_t not_scanned = 0;
 
     void add(const OriginResult& result);

@@ -181,6 +181,8 @@ ordered summary_json(const Report& report) {
     out["by_mode"] = std::move(by_mode);
     out["violations"] = tally.violations;
     out["downgrades"] = tally.downgrades;
+    out["upgrades"] = tally.upgrades;
+    out["new"] = tally.added;
     out["not_scanned"] = tally.not_scanned;
     return out;
 }

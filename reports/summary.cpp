@@ -205,6 +205,10 @@ std::string render_summary(const Report& report, bool color) {
                std::to_string(by_mode[static_cast<std::size_t>(*it)]);
     out += "\n";
 
+    if (!report.settings.baseline_file.empty())
+        out += "since the baseline: " + std::to_string(tally.downgrades) + " downgraded, " +
+               std::to_string(tally.upgrades) + " upgraded, " + std::to_string(tally.added) + " new, " +
+               std::to_string(report.removed.size()) + " removed\n";
     if (!report.removed.empty()) {
         out += "removed since the baseline:";
         for (std::size_t i = 0; i < report.removed.size(); ++i)

@@ -40,6 +40,13 @@ TEST_CASE("json report: summary counts every class and mode, zeros included", "[
     }
     CHECK(summary["violations"] == 7);
     CHECK(summary["downgrades"] == 2);
+    std::size_t upgrades = 0, added = 0;
+    for (const auto& r : report.origins) {
+        upgrades += r.verdict.change == Change::upgrade;
+        added += r.verdict.change == Change::added;
+    }
+    CHECK(summary["upgrades"] == upgrades);
+    CHECK(summary["new"] == added);
     CHECK(summary["not_scanned"] == 1);
 
     // Every class appears at least once in the fixture: the golden covers them all.
