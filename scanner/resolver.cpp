@@ -4,6 +4,10 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 
 namespace originscan::scanner {
 namespace {
@@ -43,37 +47,92 @@ Resolution lookup(const std::string& host) {
 
 }  // namespace
 
+class ResolverPool::Ticket {
+public:
+    Ticket(std::string h, std::function<void(Resolution)> d) : host(std::move(h)), done(std::move(d)) {}
+    std::string host;
+    std::function<void(Resolution)> done;
+    bool running = false;    // guarded by State::mutex
+    bool abandoned = false;  // guarded by State::mutex
+};
+
+struct ResolverPool::State : std::enable_shared_from_this<State> {
+    std::mutex mutex;
+    std::condition_variable ready;
+    std::deque<std::shared_ptr<Ticket>> queue;
+    unsigned max_useful = 1;   // threads doing wanted lookups
+    unsigned hard_cap = 8;     // threads in all, abandoned lookups included
+    unsigned threads = 0;
+    unsigned idle = 0;
+    unsigned running_abandoned = 0;
+    bool stopping = false;
+
+    // Under mutex: start a thread if work waits, none is idle, and the caps allow.
+    void maybe_spawn() {
+        if (queue.empty() || idle > 0 || threads - running_abandoned >= max_useful || threads >= hard_cap) return;
+        ++threads;
+        std::thread([self = shared_from_this()] { self->run(); }).detach();
+    }
+
+    void run() {
+        std::unique_lock lock(mutex);
+        for (;;) {
+            ++idle;
+            ready.wait(lock, [this] { return stopping || !queue.empty(); });
+            --idle;
+            if (stopping) break;
+            std::shared_ptr<Ticket> ticket = std::move(queue.front());
+            queue.pop_front();
+            if (ticket->abandoned) continue;  // nobody waits for it: no lookup at all
+            ticket->running = true;
+            lock.unlock();
+            Resolution answer = lookup(ticket->host);
+            lock.lock();
+            ticket->running = false;
+            if (ticket->abandoned) {
+                --running_abandoned;
+                maybe_spawn();  // this thread counts again; others may wait
+                continue;
+            }
+            auto done = std::move(ticket->done);
+            lock.unlock();
+            done(std::move(answer));
+            lock.lock();
+        }
+        --threads;
+    }
+};
+
+ResolverPool::ResolverPool(unsigned threads) : state_(std::make_shared<State>()) {
+    state_->max_useful = std::max(1u, threads);
+    state_->hard_cap = state_->max_useful * 8;
+}
+
 ResolverPool::~ResolverPool() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-        jobs_.clear();
-    }
-    ready_.notify_all();
-    for (auto& t : threads_) t.join();
+    std::lock_guard lock(state_->mutex);
+    state_->stopping = true;
+    state_->queue.clear();
+    state_->ready.notify_all();
+    // Threads still inside getaddrinfo finish it and exit on their own, holding the state.
 }
 
-void ResolverPool::resolve(std::string host, std::function<void(Resolution)> done) {
-    {
-        std::lock_guard lock(mutex_);
-        jobs_.push_back({std::move(host), std::move(done)});
-        if (idle_ == 0 && threads_.size() < max_threads_) threads_.emplace_back([this] { run(); });
-    }
-    ready_.notify_one();
+std::shared_ptr<ResolverPool::Ticket> ResolverPool::resolve(std::string host, std::function<void(Resolution)> done) {
+    auto ticket = std::make_shared<Ticket>(std::move(host), std::move(done));
+    std::lock_guard lock(state_->mutex);
+    state_->queue.push_back(ticket);
+    state_->maybe_spawn();
+    state_->ready.notify_one();
+    return ticket;
 }
 
-void ResolverPool::run() {
-    std::unique_lock lock(mutex_);
-    for (;;) {
-        ++idle_;
-        ready_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-        --idle_;
-        if (stopping_) return;
-        Job job = std::move(jobs_.front());
-        jobs_.pop_front();
-        lock.unlock();
-        job.done(lookup(job.host));
-        lock.lock();
+void ResolverPool::abandon(const std::shared_ptr<Ticket>& ticket) {
+    std::lock_guard lock(state_->mutex);
+    if (ticket->abandoned) return;
+    ticket->abandoned = true;
+    ticket->done = nullptr;  // drop what it captured now
+    if (ticket->running) {
+        ++state_->running_abandoned;
+        state_->maybe_spawn();
     }
 }
 

@@ -1,14 +1,15 @@
 // A bounded pool of threads doing getaddrinfo, so one slow lookup never holds up the scan
-// (Asio's resolver runs lookups one at a time and cannot cancel them). Lookups that outlive
-// their origin's deadline finish in the background and are dropped.
+// (Asio's resolver runs lookups one at a time and cannot cancel them). getaddrinfo cannot be
+// cancelled either, so a lookup whose origin gave up is abandoned: skipped if still queued,
+// and if already running it no longer counts against the pool's size, so abandoned slow
+// lookups cannot starve the rest (a hard cap still bounds the threads). The threads share
+// the pool's state and are detached when it goes, so nothing waits for a stuck lookup.
 #pragma once
 
-#include <condition_variable>
-#include <deque>
+#include <atomic>
 #include <functional>
-#include <mutex>
+#include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <boost/asio/ip/address.hpp>
@@ -22,28 +23,22 @@ struct Resolution {
 
 class ResolverPool {
 public:
-    explicit ResolverPool(unsigned threads) : max_threads_(threads ? threads : 1) {}
+    // A lookup in the pool; abandon() when its answer is no longer wanted.
+    class Ticket;
+
+    explicit ResolverPool(unsigned threads);
     ~ResolverPool();
     ResolverPool(const ResolverPool&) = delete;
     ResolverPool& operator=(const ResolverPool&) = delete;
 
-    // `done` runs on a pool thread. Threads start on first use.
-    void resolve(std::string host, std::function<void(Resolution)> done);
+    // `done` runs on a pool thread, unless the lookup was abandoned first. Threads start on
+    // first use.
+    std::shared_ptr<Ticket> resolve(std::string host, std::function<void(Resolution)> done);
+    void abandon(const std::shared_ptr<Ticket>& ticket);
 
 private:
-    struct Job {
-        std::string host;
-        std::function<void(Resolution)> done;
-    };
-    void run();
-
-    unsigned max_threads_;
-    std::mutex mutex_;
-    std::condition_variable ready_;
-    std::deque<Job> jobs_;
-    std::vector<std::thread> threads_;
-    unsigned idle_ = 0;
-    bool stopping_ = false;
+    struct State;
+    std::shared_ptr<State> state_;
 };
 
 }  // namespace originscan::scanner

@@ -83,8 +83,21 @@ struct Conn {
     bool aborted = false;  // the whole scan is stopping
 };
 
+// Where the resolver pool's threads may hand an answer back, for as long as the io_context
+// lives: they outlive a scan, so they must never reach a destroyed io_context.
+struct Mailbox {
+    std::mutex mutex;
+    asio::io_context* io = nullptr;
+};
+
 struct ThreadState {
+    ThreadState() { mailbox->io = &io; }
+    ~ThreadState() {
+        std::lock_guard lock(mailbox->mutex);
+        mailbox->io = nullptr;
+    }
     asio::io_context io{1};
+    std::shared_ptr<Mailbox> mailbox = std::make_shared<Mailbox>();
     std::unordered_set<Conn*> live;
     unsigned workers = 0;
 };
@@ -168,7 +181,7 @@ struct Scanner::Impl {
 
     ScannerOptions options;
     TlsContext tls;
-    ResolverPool resolver;  // before the io_contexts die, its threads are joined
+    ResolverPool resolver;
 
     // per scan() call
     OriginSource* source = nullptr;
@@ -276,21 +289,27 @@ awaitable<void> Scanner::Impl::stop_watch(ThreadState& ts) {
 }
 
 awaitable<std::optional<Resolution>> Scanner::Impl::resolve(std::shared_ptr<Conn> conn, const std::string& host) {
+    // Shared with the pool thread, which may finish long after this origin: it holds no Asio
+    // object, and `conn` is only touched on this origin's thread while the origin waits.
     struct Slot {
         std::optional<Resolution> answer;
+        Conn* conn = nullptr;
     };
     auto slot = std::make_shared<Slot>();
+    slot->conn = conn.get();
     conn->wake.expires_at(Clock::time_point::max());
-    auto executor = conn->wake.get_executor();
-    // The pool thread hands the answer back on this origin's thread; if the origin has
-    // finished by then, conn and slot are kept alive by the handler and simply dropped.
-    resolver.resolve(host, [conn, slot, executor](Resolution r) {
-        asio::post(executor, [conn, slot, r = std::move(r)]() mutable {
+    auto ticket = resolver.resolve(host, [slot, mailbox = conn->thread.mailbox](Resolution r) {
+        std::lock_guard lock(mailbox->mutex);
+        if (!mailbox->io) return;  // the scan is over
+        asio::post(*mailbox->io, [slot, r = std::move(r)]() mutable {
+            if (!slot->conn) return;  // the origin stopped waiting
             slot->answer = std::move(r);
-            conn->wake.cancel();
+            slot->conn->wake.cancel();
         });
     });
     if (!conn->timed_out && !conn->aborted) co_await conn->wake.async_wait(use_tuple);
+    slot->conn = nullptr;
+    if (!slot->answer) resolver.abandon(ticket);
     co_return std::move(slot->answer);
 }
 

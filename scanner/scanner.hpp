@@ -22,7 +22,7 @@ struct ScannerOptions {
     std::chrono::milliseconds timeout{10'000};  // one absolute deadline per origin
     std::uint16_t http_port = 80;       // probed when the TLS port refuses; 0: never
     unsigned threads = 0;               // event-loop threads; 0: one per core
-    unsigned resolver_threads = 16;     // bounded getaddrinfo pool
+    unsigned resolver_threads = 64;     // getaddrinfo threads doing wanted lookups at once
 };
 
 // Thrown by the Scanner constructor when the trust store cannot be built (unreadable or

@@ -22,9 +22,6 @@
 #   address  NAME@HOSTNAME:PORT: the ADDRESS is resolved and connected to, NAME (absent from
 #            DNS) is only the SNI and the name verified.
 #
-# Checks marked with a known bug (below) count as XFAIL while they fail and say XPASS when they
-# pass, so the mark can be removed.
-#
 # Env: ORIGINSCAN (the binary), SOURCE_DIR (the source tree). Needs root for `ip netns` and
 # dnsmasq (Debian: dnsmasq-base); SKIPs without them.
 set -euo pipefail
@@ -54,17 +51,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Known bugs, reported to the scanner's owner (scanner/resolver.cpp, scanner/scanner.cpp).
-declare -A known_bugs=(
-    [pool-starved]="lookups hanging past their origin's deadline keep all 16 resolver threads \
-busy until the resolver gives up; the names queued behind them time out"
-    [late-lookup]="a lookup still running when the scan ends: the process waits for it \
-(~ResolverPool joins), then crashes (SIGSEGV/SIGABRT) posting to the scan's destroyed \
-io_context; or crashes at once destroying queued lookups that hold Conns of the destroyed \
-ThreadState"
-)
-passed=0 failed=0 xfailed=0
-declare -A xfailed_bugs=()
+passed=0 failed=0
 pass() {
     echo "PASS: $*"
     passed=$((passed + 1))
@@ -80,11 +67,6 @@ tally() {
         case $line in
         PASS:*) passed=$((passed + 1)) ;;
         FAIL:*) failed=$((failed + 1)) ;;
-        XPASS:*) passed=$((passed + 1)) ;;
-        XFAIL:*)
-            xfailed=$((xfailed + 1))
-            xfailed_bugs[${line##*known bug }]=1
-            ;;
         RATE\ *) continue ;;
         esac
         echo "$line"
@@ -124,7 +106,6 @@ answered() {
 }
 
 # run NAME LIMIT_S ARGS...: scans inside the namespace, JSON to $tmp/NAME.json; sets rc, wall_ms.
-# With KNOWN_BUG set, a bad exit status is an XFAIL.
 run() {
     local name=$1 limit=$2
     shift 2
@@ -137,16 +118,7 @@ run() {
     wall_ms=$((($(date +%s%N) - start) / 1000000))
     echo "== $name: exit $rc, wall $wall_ms ms"
     local what="$name: exit status $rc, expected 0 (124: killed after $limit s, 134/139: SIGABRT/SIGSEGV)"
-    if [[ -n ${KNOWN_BUG:-} ]]; then
-        if [[ $rc -eq 0 ]]; then
-            echo "XPASS: $what (remove the mark: known bug $KNOWN_BUG)"
-            passed=$((passed + 1))
-        else
-            echo "XFAIL: $what; known bug $KNOWN_BUG"
-            xfailed=$((xfailed + 1))
-            xfailed_bugs[$KNOWN_BUG]=1
-        fi
-    elif [[ $rc -eq 0 ]]; then
+    if [[ $rc -eq 0 ]]; then
         pass "$what"
     else
         fail "$what; stderr: $(head -c 400 "$tmp/$name.err")"
@@ -156,8 +128,8 @@ run() {
 # check PHASE NAME [KEY=VALUE...]: the report against $tmp/NAME.expect (INPUT TAB CLASS TAB
 # REASONS TAB ADDRESS, "-" for none) plus the phase's timing rules; prints PASS/FAIL lines.
 check() {
-    python3 - "$@" "tmp=$tmp" "wall_ms=$wall_ms" >"$tmp/$2.check" 2>&1 <<'EOF' ||
-        echo "FAIL: $2: the check crashed" >>"$tmp/$2.check"
+    local crashed=0
+    python3 - "$@" "tmp=$tmp" "wall_ms=$wall_ms" >"$tmp/$2.check" 2>&1 <<'EOF' || crashed=1
 import json, statistics, sys
 from datetime import datetime
 
@@ -165,13 +137,8 @@ phase, name = sys.argv[1:3]
 args = dict(a.split("=", 1) for a in sys.argv[3:])
 tmp = args["tmp"]
 wall_ms = int(args["wall_ms"])
-def check(ok, what, bug=None):
-    if bug is None:
-        print(("PASS: " if ok else "FAIL: ") + f"{name}: {what}")
-    elif ok:
-        print(f"XPASS: {name}: {what} (remove the mark: known bug {bug})")
-    else:
-        print(f"XFAIL: {name}: {what}; known bug {bug}")
+def check(ok, what):
+    print(("PASS: " if ok else "FAIL: ") + f"{name}: {what}")
 def info(what):
     print(f"  {name}: {what}")
 
@@ -190,7 +157,7 @@ check([o["input"] for o in origins] == listed and [o["index"] for o in origins] 
       f"every one of the {len(listed)} origins exactly once, in input order")
 check(report["complete"] is True and all(o["scanned"] for o in origins), "complete, every origin scanned")
 
-def classes(group, label, bug=None):
+def classes(group, label):
     wrong = []
     for o in group:
         cls, reasons, address = expect[o["input"]]
@@ -199,7 +166,7 @@ def classes(group, label, bug=None):
             detail = (o.get("failure") or {}).get("detail")
             wrong.append(f'{o["input"]}: {got}, expected {(cls, sorted(reasons), address)}; {detail}')
     check(not wrong, f"class, reasons and address as expected for {label}"
-          + (f" ({len(wrong)} wrong; first: {'; '.join(wrong[:2])})" if wrong else ""), bug)
+          + (f" ({len(wrong)} wrong; first: {'; '.join(wrong[:2])})" if wrong else ""))
 
 def t(o, key):
     return (o["timings"] or {}).get(key) or 0.0
@@ -242,11 +209,10 @@ elif phase == "nx":
 elif phase == "slow":
     deadline_ms = float(args["deadline_ms"])
     resolver_ms = float(args["resolver_ms"])
-    starved = args.get("starved") or None  # the known bug that delays good names here, if any
     slow = [o for o in origins if ".slow.test" in o["input"]]
     good = [o for o in origins if ".slow.test" not in o["input"]]
     classes(slow, f"the {len(slow)} slow names")
-    classes(good, f"the {len(good)} good names", starved)
+    classes(good, f"the {len(good)} good names")
     info(f"{len(slow)} slow lookups: total_ms {dist([t(o, 'total_ms') for o in slow])}")
     info(f"{len(good)} good names: resolve_ms {dist([t(o, 'resolve_ms') for o in good])}, "
          f"total_ms {dist([t(o, 'total_ms') for o in good])}")
@@ -257,15 +223,15 @@ elif phase == "slow":
     check(not off, f"each slow lookup ends at the {deadline_ms:.0f} ms deadline (+400 ms)"
           + (f"; off: {', '.join(off[:5])}" if off else ""))
     late = max(t(o, "resolve_ms") for o in good)
-    check(late < 1000, f"no good name waited behind the slow lookups (slowest resolve {late:.0f} ms < 1000)",
-          starved)
+    check(late < 1000, f"no good name waited behind the slow lookups (slowest resolve {late:.0f} ms < 1000)")
     check(span_ms <= deadline_ms + 1500,
           f"report span {span_ms:.0f} ms <= deadline + 1.5 s "
           f"(serialised: {len(slow)} x {resolver_ms:.0f} ms)")
     check(wall_ms <= deadline_ms + 2000,
           f"process ends {wall_ms} ms after start <= deadline + 2 s, not when the hung lookups give up "
-          f"({resolver_ms:.0f} ms)", "late-lookup")
+          f"({resolver_ms:.0f} ms)")
 EOF
+    ((crashed == 0)) || echo "FAIL: $2: the check crashed" >>"$tmp/$2.check"
     tally "$tmp/$2.check"
 }
 
@@ -314,13 +280,13 @@ slow_list() {
 
 # Fewer slow lookups than resolver threads.
 slow_list slow-few 4 200
-KNOWN_BUG=late-lookup run slow-few 30 --timeout 3
+run slow-few 30 --timeout 3
 check slow slow-few deadline_ms=3000 resolver_ms=6000
 
 # More slow lookups than resolver threads.
 slow_list slow-many 20 500
-KNOWN_BUG=late-lookup run slow-many 30 --timeout 3
-check slow slow-many deadline_ms=3000 resolver_ms=6000 starved=pool-starved
+run slow-many 30 --timeout 3
+check slow slow-many deadline_ms=3000 resolver_ms=6000
 
 # ---- address: NAME@HOSTNAME:PORT -----------------------------------------------------------------
 cat >"$tmp/address.expect" <<EOF
@@ -335,8 +301,5 @@ cut -f1 "$tmp/address.expect" >"$tmp/address.txt"
 run address 30 --timeout 10
 check address address
 
-for bug in "${!xfailed_bugs[@]}"; do
-    echo "known bug $bug: ${known_bugs[$bug]:-?}"
-done
-echo "dns: $passed passed, $failed failed, $xfailed known-bug failures (XFAIL)"
+echo "dns: $passed passed, $failed failed"
 ((failed == 0))
