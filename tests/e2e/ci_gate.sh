@@ -18,44 +18,14 @@
 #   - every run: the JSON valid against reports/report.schema.json, the JUnit against
 #     reports/junit.xsd.
 # Env: ORIGINSCAN (the binary), SOURCE_DIR (the source tree). Everything stays on loopback.
-set -euo pipefail
-: "${ORIGINSCAN:?set ORIGINSCAN to the originscan binary}"
-: "${SOURCE_DIR:?set SOURCE_DIR to the source tree}"
+source "$SOURCE_DIR/tests/e2e/lib/common.sh"
 python=/usr/bin/python3
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
 
-tmp=$(mktemp -d /tmp/originscan-ci-gate.XXXXXX)
-fixture=$tmp/fixture
+e2e_begin ci_gate
 http_pid=""
-# shellcheck disable=SC2317  # called by the EXIT trap
-cleanup() {
-    [[ -n $http_pid ]] && kill "$http_pid" 2>/dev/null
-    "$SOURCE_DIR/tests/fixtures/origins" down "$fixture" >/dev/null 2>&1 || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-passed=0
-failed=0
-ok() {
-    echo "ok: $*"
-    passed=$((passed + 1))
-}
-fail() {
-    echo "FAIL: $*" >&2
-    failed=$((failed + 1))
-}
-finish() {
-    echo
-    echo "ci_gate: $passed passed, $failed failed"
-    [[ $failed -eq 0 ]]
-    exit
-}
-
-ORIGINS_LIFETIME_S=300 "$SOURCE_DIR/tests/fixtures/origins" up "$fixture" >/dev/null ||
-    { echo "FAIL: could not start the fixture origins" >&2; exit 1; }
-# shellcheck source=/dev/null
-source "$fixture/env"
+e2e_on_exit '[[ -n $http_pid ]] && kill "$http_pid" 2>/dev/null'
+start_origins
 
 good="good.demo.test@127.0.0.1:$PORT_GOOD"
 sni_a="sni-a.demo.test@127.0.0.1:$PORT_SNI"
@@ -70,7 +40,7 @@ leaf_pin() { awk -F'\t' -v f="$1" '$1 == f { print $3 }' "$fixture/leaf-facts.ts
 self_signed_pin=$(leaf_pin self-signed-leaf.pem)
 other_pin=$(leaf_pin good-leaf.pem)  # well-formed, but another key's
 [[ $self_signed_pin == sha256/* && $other_pin == sha256/* ]] ||
-    { fail "no pins in $fixture/leaf-facts.tsv"; finish; }
+    { fail "no pins in $fixture/leaf-facts.tsv"; e2e_end; }
 
 common=(--ca-file "$CA_FILE" --no-system-trust --http-port "$HTTP_PORT" --timeout 3)
 
@@ -221,17 +191,17 @@ reload_nginx() {
     if ! "$nginx" -p "$FIXTURE_DIR" -c "$FIXTURE_DIR/nginx.conf" -e "$FIXTURE_DIR/error.log" -t \
         >"$tmp/nginx.out" 2>&1; then
         fail "the edited nginx.conf does not load: $(cat "$tmp/nginx.out")"
-        finish
+        e2e_end
     fi
     "$nginx" -p "$FIXTURE_DIR" -c "$FIXTURE_DIR/nginx.conf" -e "$FIXTURE_DIR/error.log" -s reload
     local i seen=""
-    for ((i = 0; i < 50; i++)); do  # old workers finish gracefully; new ones take over
+    for ((i = 0; i < 50; i++)); do  # old workers e2e_end gracefully; new ones take over
         seen=$(class_of "$good")
         [[ $seen == "$1" ]] && return 0
         sleep 0.2
     done
     fail "after the reload good.demo.test is still $seen, not $1"
-    finish
+    e2e_end
 }
 
 # A fresh self-signed certificate for the same name, so the only change is who signed it.
@@ -510,4 +480,4 @@ $specs
 expect(good, "self-signed", "full", reasons=["not-yet-valid"])
 EOF
 
-finish
+e2e_end

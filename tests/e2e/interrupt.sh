@@ -10,28 +10,11 @@
 #
 # Env: ORIGINSCAN (the binary), SOURCE_DIR (the source tree, for tests/fixtures/origins).
 # Everything listens on loopback (the nginx fixture origins and their silent peer).
-set -uo pipefail
-: "${ORIGINSCAN:?set ORIGINSCAN to the originscan binary}"
-: "${SOURCE_DIR:?set SOURCE_DIR to the source tree}"
+source "$SOURCE_DIR/tests/e2e/lib/common.sh"
+set +e  # every step is checked and counted; one failing must not end the run
 
-tmp=$(mktemp -d /tmp/originscan-interrupt.XXXXXX)
-fixture="$tmp/fixture"
-cleanup() {
-    "$SOURCE_DIR/tests/fixtures/origins" down "$fixture" >/dev/null 2>&1
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-failed=0
-fail() {
-    echo "FAIL: $*" >&2
-    failed=$((failed + 1))
-}
-
-ORIGINS_LIFETIME_S=300 "$SOURCE_DIR/tests/fixtures/origins" up "$fixture" >/dev/null ||
-    { echo "FAIL: could not start the fixture origins" >&2; exit 1; }
-# shellcheck source=/dev/null
-source "$fixture/env"
+e2e_begin interrupt
+start_origins 300
 
 # Answering origins before, between and after the silent ones. The ones listed first are done
 # long before the signal; the later ones may or may not have been reached.
@@ -156,8 +139,5 @@ EOF
 interrupt INT 130
 interrupt TERM 143
 
-if ((failed)); then
-    echo "interrupt: $failed failure(s)"
-    exit 1
-fi
-echo "interrupt: ok"
+((failed)) || ok "SIGINT and SIGTERM: status, report and timing as required"
+e2e_end

@@ -13,41 +13,11 @@
 #   - `--json -` puts the JSON report, and nothing else, on stdout.
 #
 # Env: ORIGINSCAN (the binary), SOURCE_DIR (the source tree). Everything stays on loopback.
-set -euo pipefail
-: "${ORIGINSCAN:?set ORIGINSCAN to the originscan binary}"
-: "${SOURCE_DIR:?set SOURCE_DIR to the source tree}"
+source "$SOURCE_DIR/tests/e2e/lib/common.sh"
 python=/usr/bin/python3
 
-tmp=$(mktemp -d /tmp/originscan-scan-report.XXXXXX)
-fixture=$tmp/fixture
-# shellcheck disable=SC2317  # called by the EXIT trap
-cleanup() {
-    "$SOURCE_DIR/tests/fixtures/origins" down "$fixture" >/dev/null 2>&1 || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-passed=0
-failed=0
-ok() {
-    echo "ok: $*"
-    passed=$((passed + 1))
-}
-fail() {
-    echo "FAIL: $*" >&2
-    failed=$((failed + 1))
-}
-# check DESCRIPTION COMMAND...: runs the command, counts a pass or a failure.
-check() {
-    local what=$1
-    shift
-    if "$@"; then ok "$what"; else fail "$what"; fi
-}
-
-ORIGINS_LIFETIME_S=300 "$SOURCE_DIR/tests/fixtures/origins" up "$fixture" >/dev/null ||
-    { echo "FAIL: could not start the fixture origins" >&2; exit 1; }
-# shellcheck source=/dev/null
-source "$fixture/env"
+e2e_begin scan_report
+start_origins
 
 json=$tmp/report.json junit=$tmp/report.xml ndjson=$tmp/report.ndjson
 out=$tmp/stdout err=$tmp/stderr
@@ -56,7 +26,7 @@ rc=0
     --json "$json" --junit "$junit" --ndjson "$ndjson" "$fixture/origins.txt" >"$out" 2>"$err" || rc=$?
 if [[ $rc -eq 0 ]]; then ok "scan exit status 0"; else fail "scan exit status $rc, expected 0; stderr: $(head -c 500 "$err")"; fi
 for f in "$json" "$junit" "$ndjson"; do
-    [[ -s $f ]] || { fail "no report written at $f"; echo "scan_report: $passed passed, $failed failed"; exit 1; }
+    [[ -s $f ]] || { fail "no report written at $f"; e2e_end; }
 done
 
 # --- JSON: schema, order, class and reasons per origin, summary ---------------------------
@@ -214,6 +184,4 @@ if got != want:
     sys.exit(1)
 EOF
 
-echo
-echo "scan_report: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+e2e_end

@@ -19,11 +19,7 @@ namespace {
 using namespace originscan::scanner;
 
 const std::string& bundle_path() {
-    static const std::string path = [] {
-        std::string p = "/tmp/originscan-fuzz-ca-" + std::to_string(::getpid()) + ".pem";
-        std::atexit([] { std::remove(bundle_path().c_str()); });
-        return p;
-    }();
+    static const std::string path = "/tmp/originscan-fuzz-ca-" + std::to_string(::getpid()) + ".pem";
     return path;
 }
 
@@ -61,5 +57,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         take_apart(context, data, size);
     } catch (const TrustError&) {
     }
+    std::remove(bundle_path().c_str());  // libFuzzer may end the process without running atexit
     return 0;
 }
