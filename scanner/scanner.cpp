@@ -498,7 +498,12 @@ awaitable<void> Scanner::Impl::handshake(Conn& conn, const Origin& origin, Probe
                                                                   : "no TLS answer before the deadline"};
         co_return;
     }
-    if (net_error && !(net_error == asio::error::eof && certificate_seen && tls_result != GNUTLS_E_AGAIN)) {
+    // GnuTLS's own verdict (done, or a TLS error such as an alert it read) beats the socket's:
+    // an alert followed by a close is a tls-alert, not a reset.
+    const bool tls_concluded =
+        tls_result == GNUTLS_E_SUCCESS || (tls_result < 0 && tls_result != GNUTLS_E_AGAIN &&
+                                           tls_result != GNUTLS_E_INTERRUPTED && tls_result != GNUTLS_E_PREMATURE_TERMINATION);
+    if (net_error && !tls_concluded) {
         probe.outcome = Failure{reason_for(net_error), net_error == asio::error::eof ? "connection closed by peer"
                                                                                    : net_error.message()};
         co_return;
@@ -508,12 +513,8 @@ awaitable<void> Scanner::Impl::handshake(Conn& conn, const Origin& origin, Probe
         return std::string(gnutls_strerror(tls_result));
     };
     if (!certificate_seen) {
-        if (tls_result == GNUTLS_E_PREMATURE_TERMINATION) {
-            probe.outcome = Failure{Reason::reset, "connection closed by peer"};
-        } else {
-            probe.outcome = Failure{tls_result == GNUTLS_E_FATAL_ALERT_RECEIVED ? Reason::tls_alert : Reason::tls_error,
-                                    tls_result == 0 ? "no certificate presented" : tls_failure_text()};
-        }
+        probe.outcome = Failure{tls_result == GNUTLS_E_FATAL_ALERT_RECEIVED ? Reason::tls_alert : Reason::tls_error,
+                                tls_result == 0 ? "no certificate presented" : tls_failure_text()};
         co_return;
     }
 
