@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <list>
 #include <mutex>
 #include <thread>
 
@@ -57,24 +58,33 @@ public:
 };
 
 struct ResolverPool::State : std::enable_shared_from_this<State> {
+    struct Worker {
+        std::thread thread;
+        bool in_lookup = false;
+        bool finished = false;
+    };
+
     std::mutex mutex;
     std::condition_variable ready;
+    std::condition_variable worker_done;
     std::deque<std::shared_ptr<Ticket>> queue;
-    unsigned max_useful = 1;   // threads doing wanted lookups
-    unsigned hard_cap = 8;     // threads in all, abandoned lookups included
-    unsigned threads = 0;
+    std::list<Worker> workers;  // stable addresses: each thread keeps a pointer to its own
+    unsigned max_useful = 1;    // threads doing wanted lookups
+    unsigned hard_cap = 8;      // threads in all, abandoned lookups included
+    unsigned threads = 0;       // not finished
     unsigned idle = 0;
     unsigned running_abandoned = 0;
     bool stopping = false;
 
     // Under mutex: start a thread if work waits, none is idle, and the caps allow.
     void maybe_spawn() {
-        if (queue.empty() || idle > 0 || threads - running_abandoned >= max_useful || threads >= hard_cap) return;
+        if (stopping || queue.empty() || idle > 0 || threads - running_abandoned >= max_useful || threads >= hard_cap) return;
         ++threads;
-        std::thread([self = shared_from_this()] { self->run(); }).detach();
+        Worker& worker = workers.emplace_back();
+        worker.thread = std::thread([self = shared_from_this(), &worker] { self->run(worker); });
     }
 
-    void run() {
+    void run(Worker& me) {
         std::unique_lock lock(mutex);
         for (;;) {
             ++idle;
@@ -85,9 +95,11 @@ struct ResolverPool::State : std::enable_shared_from_this<State> {
             queue.pop_front();
             if (ticket->abandoned) continue;  // nobody waits for it: no lookup at all
             ticket->running = true;
+            me.in_lookup = true;
             lock.unlock();
             Resolution answer = lookup(ticket->host);
             lock.lock();
+            me.in_lookup = false;
             ticket->running = false;
             if (ticket->abandoned) {
                 --running_abandoned;
@@ -100,6 +112,8 @@ struct ResolverPool::State : std::enable_shared_from_this<State> {
             lock.lock();
         }
         --threads;
+        me.finished = true;
+        worker_done.notify_all();
     }
 };
 
@@ -109,11 +123,29 @@ ResolverPool::ResolverPool(unsigned threads) : state_(std::make_shared<State>())
 }
 
 ResolverPool::~ResolverPool() {
-    std::lock_guard lock(state_->mutex);
-    state_->stopping = true;
-    state_->queue.clear();
-    state_->ready.notify_all();
-    // Threads still inside getaddrinfo finish it and exit on their own, holding the state.
+    std::vector<std::thread> idle;
+    {
+        std::unique_lock lock(state_->mutex);
+        state_->stopping = true;
+        state_->queue.clear();
+        state_->ready.notify_all();
+        // Idle threads leave at once and are joined (so glibc frees their resolver state);
+        // a thread inside getaddrinfo cannot be interrupted: it is detached, finishes the
+        // lookup on its own and exits, holding the state.
+        state_->worker_done.wait(lock, [&] {
+            for (const auto& w : state_->workers)
+                if (!w.finished && !w.in_lookup) return false;
+            return true;
+        });
+        for (auto& w : state_->workers) {
+            if (!w.thread.joinable()) continue;
+            if (w.finished)
+                idle.push_back(std::move(w.thread));
+            else
+                w.thread.detach();
+        }
+    }
+    for (auto& t : idle) t.join();
 }
 
 std::shared_ptr<ResolverPool::Ticket> ResolverPool::resolve(std::string host, std::function<void(Resolution)> done) {

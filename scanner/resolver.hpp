@@ -2,8 +2,9 @@
 // (Asio's resolver runs lookups one at a time and cannot cancel them). getaddrinfo cannot be
 // cancelled either, so a lookup whose origin gave up is abandoned: skipped if still queued,
 // and if already running it no longer counts against the pool's size, so abandoned slow
-// lookups cannot starve the rest (a hard cap still bounds the threads). The threads share
-// the pool's state and are detached when it goes, so nothing waits for a stuck lookup.
+// lookups cannot starve the rest (a hard cap still bounds the threads). When the pool goes,
+// idle threads are joined and those stuck inside getaddrinfo detached (they share the pool's
+// state and exit after their lookup), so nothing waits for a stuck lookup.
 #pragma once
 
 #include <atomic>
