@@ -1,23 +1,20 @@
 #include "app/cli.hpp"
 
 #include "app/collector.hpp"
+#include "app/input_file.hpp"
 #include "app/origin_lists.hpp"
 #include "app/progress.hpp"
 #include "app/usage_error.hpp"
 
 #include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fstream>
 #include <iostream>
-#include <map>
 #include <sstream>
-#include <tuple>
 
 #include <boost/program_options.hpp>
 
@@ -37,30 +34,8 @@ namespace po = boost::program_options;
 using rules::exit_internal;
 using rules::exit_usage;
 
-constexpr std::size_t max_input_bytes = 1u << 30;
-
-// A whole small input file (rules, baseline); '-' is stdin.
-std::string read_input(const std::string& path) {
-    if (path == "-") {
-        std::ostringstream text;
-        text << std::cin.rdbuf();
-        return text.str();
-    }
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) throw UsageError(path + ": " + std::strerror(errno));
-    if (S_ISDIR(st.st_mode)) throw UsageError(path + ": is a directory");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw UsageError(path + ": " + std::strerror(errno));
-    std::string text;
-    char buffer[1 << 16];
-    // read() itself, not `text << rdbuf()`: that reports a failed read as an empty file.
-    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-        text.append(buffer, static_cast<std::size_t>(in.gcount()));
-        if (text.size() > max_input_bytes) throw UsageError(path + ": larger than 1 GiB");
-    }
-    if (in.bad()) throw UsageError(path + ": read error: " + std::strerror(errno));
-    return text;
-}
+// Rules and baseline files are read whole.
+std::string read_input(const std::string& path) { return InputFile::read_all(path, std::size_t{1} << 30); }
 
 std::atomic<bool> stop_requested{false};
 std::atomic<int> stop_signal{0};

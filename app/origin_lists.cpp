@@ -1,15 +1,12 @@
 #include "app/origin_lists.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <iostream>
-#include <sstream>
+#include <optional>
 
+#include "app/input_file.hpp"
 #include "app/usage_error.hpp"
 
 namespace originscan::app {
@@ -30,27 +27,17 @@ std::uint64_t origin_key(const Origin& o) {
     return h;
 }
 
-// Lines of a list file or of the saved stdin text. read(2) directly: iostreams report a
-// failed read (EIO) as a plain end of file, which would drop the rest of a list silently.
+// Lines of a list file, or of the saved stdin text.
 class LineReader {
 public:
-    LineReader(const std::string& path, const std::string& stdin_text) : path_(path) {
+    LineReader(const std::string& path, const std::string& stdin_text) {
         if (path == "-") {
             text_ = stdin_text;
             done_ = true;
-            return;
+        } else {
+            file_.emplace(path);
         }
-        struct stat st {};
-        if (::stat(path.c_str(), &st) != 0) throw UsageError(path + ": " + std::strerror(errno));
-        if (S_ISDIR(st.st_mode)) throw UsageError(path + ": is a directory");
-        fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd_ < 0) throw UsageError(path + ": " + std::strerror(errno));
     }
-    ~LineReader() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    LineReader(const LineReader&) = delete;
-    LineReader& operator=(const LineReader&) = delete;
 
     bool next(std::string& line) {
         for (;;) {
@@ -68,19 +55,14 @@ public:
             text_.erase(0, pos_);
             pos_ = 0;
             char buffer[1 << 16];
-            const ssize_t n = ::read(fd_, buffer, sizeof buffer);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                throw UsageError(path_ + ": read error: " + std::strerror(errno));
-            }
+            const std::size_t n = file_->read_some(buffer, sizeof buffer);
             if (n == 0) done_ = true;
-            text_.append(buffer, static_cast<std::size_t>(n));
+            text_.append(buffer, n);
         }
     }
 
 private:
-    std::string path_;
-    int fd_ = -1;
+    std::optional<InputFile> file_;
     std::string text_;
     std::size_t pos_ = 0;
     bool done_ = false;
@@ -108,11 +90,8 @@ void OriginLists::read_all(Visit&& visit) const {
 OriginLists::OriginLists(std::vector<std::string> specs, std::vector<std::string> lists)
     : specs_(std::move(specs)), lists_(std::move(lists)) {
     if (std::count(lists_.begin(), lists_.end(), "-") > 1) throw UsageError("'-' (stdin) given more than once");
-    if (std::find(lists_.begin(), lists_.end(), "-") != lists_.end()) {
-        std::ostringstream text;
-        text << std::cin.rdbuf();
-        stdin_text_ = text.str();
-    }
+    if (std::find(lists_.begin(), lists_.end(), "-") != lists_.end())
+        stdin_text_ = InputFile::read_all("-", std::size_t{1} << 32);
     std::vector<std::string> errors;
     std::size_t error_count = 0;
     std::vector<std::pair<std::uint64_t, std::size_t>> keys;  // freed after this pass
