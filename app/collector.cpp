@@ -100,20 +100,24 @@ void Collector::add_unscanned() {
     }
 }
 
+// Judging and rendering run on the calling scanner thread, both cores at once; only the
+// bookkeeping and the writes take the lock.
 void Collector::emit(OriginResult& result) {
     judge_.judge(result);
+    const std::int64_t judged_at = run_.judged_at;
+    const std::string line = ndjson_ ? reports::ndjson_origin(result, judged_at) + "\n" : std::string();
+    const std::string json = json_ ? reports::json_origin(result, judged_at) : std::string();
+    const std::string junit =
+        junit_ ? reports::junit_testcase(result, judged_at, run_.settings.expiry_days) : std::string();
+
+    std::lock_guard lock(mutex_);
     reported_[result.index] = true;
     tally_.add(result);
     live_.by_class[static_cast<std::size_t>(result.classification.cls)].fetch_add(1, std::memory_order_relaxed);
     live_.done.fetch_add(1, std::memory_order_relaxed);
-
-    const std::int64_t judged_at = run_.judged_at;
-    if (ndjson_) {
-        const std::string line = reports::ndjson_origin(result, judged_at) + "\n";
-        if (std::fwrite(line.data(), 1, line.size(), ndjson_) != line.size()) output_failed(paths_.ndjson);
-    }
-    if (json_) json_->put(result.index, reports::json_origin(result, judged_at));
-    if (junit_) junit_->put(result.index, reports::junit_testcase(result, judged_at, run_.settings.expiry_days));
+    if (ndjson_ && std::fwrite(line.data(), 1, line.size(), ndjson_) != line.size()) output_failed(paths_.ndjson);
+    if (json_) json_->put(result.index, json);
+    if (junit_) junit_->put(result.index, junit);
 
     const bool violating = !result.verdict.violations.empty();
     if (result.index < summary_rows || (violating && violating_rows_ < summary_rows)) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,7 @@ public:
     Collector(const Collector&) = delete;
     Collector& operator=(const Collector&) = delete;
 
-    // The scanner's sink: one origin done (and the duplicates that repeat it).
+    // The scanner's sink: one origin done (and the duplicates that repeat it). Thread-safe.
     void on_result(std::size_t index, const Origin& origin, Observation&& observation);
 
     // After an interruption: every origin without a result is reported as not scanned.
@@ -55,6 +56,7 @@ private:
     rules::Judge& judge_;
     const Report& run_;
     OutputPaths paths_;
+    std::mutex mutex_;  // guards what follows
     std::vector<bool> reported_;
     Tally tally_;
     LiveCounts live_;

@@ -2,6 +2,7 @@
 // parsed: an unknown key, an unknown mode, a malformed pin or pattern is an error.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -47,9 +48,10 @@ bool is_valid_pin(std::string_view pin);
 Verdict judge(const OriginResult& result, const Rule* rule, bool have_baseline,
               std::optional<EdgeMode> baseline, const ScanSettings& settings, std::int64_t now);
 
-// Judges origins one at a time, in any order, as a scan completes them: classification (with
-// the matching rule's pins) and verdict (rule, baseline). Remembers which baseline origins it
-// has seen, so removed() can name the rest. `policy`, `baseline` and `settings` must outlive it.
+// Judges origins in any order as a scan completes them, from several threads at once:
+// classification (with the matching rule's pins) and verdict (rule, baseline). Remembers which
+// baseline origins it has seen, so removed() (called after the last judge()) can name the rest.
+// `policy`, `baseline` and `settings` must outlive it.
 class Judge {
 public:
     Judge(const Policy& policy, const Report* baseline, const ScanSettings& settings, std::int64_t now);
@@ -59,7 +61,7 @@ public:
 private:
     struct Previous {
         std::optional<EdgeMode> mode;  // nullopt: the baseline run never finished it
-        bool seen = false;
+        std::atomic<bool> seen{false};
     };
     const Policy& policy_;
     const Report* baseline_;

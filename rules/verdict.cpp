@@ -82,7 +82,7 @@ void Judge::judge(OriginResult& result) {
     const Rule* rule = match_rule(policy_, result.origin.name);
     std::optional<EdgeMode> baseline_mode;
     if (const auto it = previous_.find(result.origin.input); it != previous_.end()) {
-        it->second.seen = true;
+        it->second.seen.store(true, std::memory_order_relaxed);
         baseline_mode = it->second.mode;
     }
     if (!result.scanned) {
@@ -107,7 +107,7 @@ std::vector<RemovedOrigin> Judge::removed() const {
     if (baseline_ == nullptr) return removed;
     std::set<std::string_view> listed;
     for (const auto& old : baseline_->origins) {
-        if (previous_.find(old.origin.input)->second.seen) continue;
+        if (previous_.find(old.origin.input)->second.seen.load(std::memory_order_relaxed)) continue;
         if (!listed.insert(old.origin.input).second) continue;  // a duplicated baseline input: once
         removed.push_back({old.origin.input, old.classification.mode});
     }

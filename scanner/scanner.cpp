@@ -186,10 +186,9 @@ struct Scanner::Impl {
     // per scan() call
     OriginSource* source = nullptr;
     std::mutex source_mutex;
-    std::size_t delivered = 0;
+    std::atomic<std::size_t> delivered{0};
     const std::atomic<bool>* stop = nullptr;
     const StreamSink* sink = nullptr;
-    std::mutex sink_mutex;
 };
 
 Scanner::Scanner(ScannerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -216,8 +215,13 @@ private:
 
 std::size_t Scanner::scan(const std::vector<Origin>& origins, const ResultSink& sink, const std::atomic<bool>* stop) {
     VectorSource source(origins);
-    return scan(source, StreamSink([&](std::size_t i, const Origin&, Observation&& o) { sink(i, std::move(o)); }), stop,
-                origins.size());
+    std::mutex one_at_a_time;  // this sink's promise: never two calls at once
+    return scan(source,
+                StreamSink([&](std::size_t i, const Origin&, Observation&& o) {
+                    std::lock_guard lock(one_at_a_time);
+                    sink(i, std::move(o));
+                }),
+                stop, origins.size());
 }
 
 std::size_t Scanner::scan(OriginSource& source, const StreamSink& sink, const std::atomic<bool>* stop) {
@@ -269,9 +273,8 @@ awaitable<void> Scanner::Impl::worker(ThreadState& ts) {
         }
         Observation observation = co_await scan_origin(ts, origin);
         if (observation.probes.empty()) break;  // abandoned: the scan is stopping
-        std::lock_guard lock(sink_mutex);
         (*sink)(i, origin, std::move(observation));
-        ++delivered;
+        delivered.fetch_add(1, std::memory_order_relaxed);
     }
     --ts.workers;
 }

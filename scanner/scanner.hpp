@@ -56,6 +56,8 @@ public:
                      const std::atomic<bool>* stop = nullptr);
 
     // The same for origins that are never all held at once: each result comes with its origin.
+    // This sink is called from the scanner threads concurrently: it does its own locking, so
+    // that work done per result (judging, rendering) runs on both cores.
     using StreamSink = std::function<void(std::size_t index, const Origin& origin, Observation&&)>;
     std::size_t scan(OriginSource& source, const StreamSink& sink, const std::atomic<bool>* stop = nullptr);
 
