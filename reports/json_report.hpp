@@ -17,12 +17,13 @@ struct ReportError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// Keys in a fixed, documented order. Origins in input order.
-nlohmann::ordered_json report_to_json(const Report& report);
-
-// report_to_json, 2-space indent, trailing newline. Invalid UTF-8 in any string (a certificate
-// subject, an HTTP status line) is replaced by U+FFFD rather than failing the report.
+// The report: keys in a fixed, documented order, origins in input order; 2-space indent,
+// trailing newline. Invalid UTF-8 in any string (a certificate subject, an HTTP status line)
+// is replaced by U+FFFD rather than failing the report.
 std::string render_json(const Report& report);
+
+// render_json's text as a JSON value, for tests and tools that inspect it.
+nlohmann::ordered_json report_to_json(const Report& report);
 
 // The same text in pieces, for runs too long to hold: render_json is json_head + the
 // origins' json_origin joined by ",\n" (nothing when there are none) + json_tail. The head
