@@ -59,8 +59,8 @@ std::int64_t now_ms() {
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-void print_help(const po::options_description& options) {
-    std::cout << "Usage: originscan scan [OPTIONS] [LIST...]\n"
+void print_help(const po::options_description& options, std::ostream& out = std::cout) {
+    out << "Usage: originscan scan [OPTIONS] [LIST...]\n"
                  "       originscan --version | --help\n\n"
                  "Connects to each origin the way a CDN edge does (its address, the proxied name as SNI),\n"
                  "classifies it as pin-matching, ca-trusted, self-signed, plaintext or unreachable, and\n"
@@ -224,7 +224,8 @@ int run(int argc, char** argv) {
         if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
             Cli cli;
             RawOptions raw;
-            print_help(scan_options(cli, raw));
+            // Asked for: stdout, status 0. No command at all is a usage error: stderr, status 2.
+            print_help(scan_options(cli, raw), args.empty() ? std::cerr : std::cout);
             return args.empty() ? exit_usage : 0;
         }
         if (args[0] == "--version") {

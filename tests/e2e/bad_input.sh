@@ -276,6 +276,15 @@ expect_usage "unknown option" "unrecognised option '--bogus'" -- scan --origin "
 expect_usage "unknown short option" "-x" -- scan --origin "$ok_origin" -x
 expect_usage "unknown command" 'unknown command "frobnicate"' -- frobnicate
 expect_usage "option before the command" 'unknown command "--origin"' -- --origin "$ok_origin"
+# No command at all: the usage on stderr (a script's log shows why it failed), nothing on stdout.
+rc=0
+"$ORIGINSCAN" >"$tmp/out" 2>"$tmp/err" </dev/null || rc=$?
+if [[ $rc -eq 2 && ! -s $tmp/out ]] && grep -q '^Usage: originscan scan' "$tmp/err"; then
+    echo "ok: no command: exit 2, usage on stderr"
+    passed=$((passed + 1))
+else
+    fail "no command: exit $rc, stdout $(wc -c <"$tmp/out") bytes, stderr: $(head -c 200 "$tmp/err")"
+fi
 expect_usage "--json without value" "the required argument for option '--json' is missing" -- scan --origin "$ok_origin" --json
 
 echo "== --rules"
