@@ -1,6 +1,5 @@
 #include "app/origin_lists.hpp"
 
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -68,23 +67,62 @@ private:
     bool done_ = false;
 };
 
+// Every spec of the run in input order, one at a time: the --origin specs first, then each
+// list's lines without comments and blanks. `where` is "--origin" or "FILE:LINE".
+class SpecCursor {
+public:
+    SpecCursor(const std::vector<std::string>& specs, const std::vector<std::string>& lists,
+               const std::string& stdin_text)
+        : specs_(specs), lists_(lists), stdin_text_(stdin_text) {}
+
+    // `spec` stays valid until the next call.
+    bool next(std::string_view& spec, std::string& where) {
+        if (spec_ < specs_.size()) {
+            spec = specs_[spec_++];
+            where = "--origin";
+            return true;
+        }
+        for (;;) {
+            if (!in_) {
+                if (list_ == lists_.size()) return false;
+                const std::string& path = lists_[list_++];
+                shown_ = path == "-" ? "<stdin>" : path;
+                line_number_ = 0;
+                in_.emplace(path, stdin_text_);
+            }
+            if (!in_->next(line_)) {
+                in_.reset();
+                continue;
+            }
+            ++line_number_;
+            spec = origin_line_spec(line_);
+            if (spec.empty()) continue;
+            where = shown_ + ":" + std::to_string(line_number_);
+            return true;
+        }
+    }
+
+private:
+    const std::vector<std::string>& specs_;
+    const std::vector<std::string>& lists_;
+    const std::string& stdin_text_;
+    std::size_t spec_ = 0;
+    std::size_t list_ = 0;
+    std::optional<LineReader> in_;
+    std::string shown_, line_;
+    std::size_t line_number_ = 0;
+};
+
 }  // namespace
 
 // Calls visit(spec, where) for every spec of the run, in input order: --origin first, then the
 // lists. `where` is "--origin" or "FILE:LINE".
 template <class Visit>
 void OriginLists::read_all(Visit&& visit) const {
-    for (const auto& spec : specs_) visit(std::string_view(spec), std::string("--origin"));
-    for (const auto& path : lists_) {
-        const std::string shown = path == "-" ? "<stdin>" : path;
-        std::size_t line_number = 0;
-        LineReader in(path, stdin_text_);
-        for (std::string line; in.next(line);) {
-            ++line_number;
-            const auto spec = origin_line_spec(line);
-            if (!spec.empty()) visit(spec, shown + ":" + std::to_string(line_number));
-        }
-    }
+    SpecCursor cursor(specs_, lists_, stdin_text_);
+    std::string_view spec;
+    std::string where;
+    while (cursor.next(spec, where)) visit(spec, std::move(where));
 }
 
 OriginLists::OriginLists(std::vector<std::string> specs, std::vector<std::string> lists)
@@ -149,59 +187,31 @@ const std::vector<std::pair<std::size_t, Origin>>* OriginLists::duplicates_of(st
 // One pass over the lists, line by line, on the scanner's demand.
 class OriginLists::Pass final : public scanner::OriginSource {
 public:
-    Pass(const OriginLists& lists, bool with_duplicates) : lists_(lists), with_duplicates_(with_duplicates) {}
+    Pass(const OriginLists& lists, bool with_duplicates)
+        : lists_(lists), with_duplicates_(with_duplicates), cursor_(lists.specs_, lists.lists_, lists.stdin_text_) {}
 
     bool next(std::size_t& index, Origin& origin) override {
-        for (;;) {
-            if (!advance(origin)) return false;
-            index = index_++;
-            if (with_duplicates_ || !lists_.duplicate_[index]) return true;
-        }
-    }
-
-private:
-    // The next valid spec (all were validated), parsed into `origin`.
-    bool advance(Origin& origin) {
-        for (;;) {
-            std::string_view spec;
-            std::string where;
-            if (spec_ < lists_.specs_.size()) {
-                spec = lists_.specs_[spec_++];
-                where = "--origin";
-            } else {
-                if (!in_) {
-                    if (list_ == lists_.lists_.size()) return false;
-                    const std::string& path = lists_.lists_[list_++];
-                    shown_ = path == "-" ? "<stdin>" : path;
-                    line_number_ = 0;
-                    in_ = std::make_unique<LineReader>(path, lists_.stdin_text_);
-                }
-                if (!in_->next(line_)) {
-                    in_.reset();
-                    continue;
-                }
-                ++line_number_;
-                spec = origin_line_spec(line_);
-                if (spec.empty()) continue;
-                where = shown_ + ":" + std::to_string(line_number_);
-            }
-            auto parsed = parse_origin_spec(spec);
+        std::string_view spec;
+        std::string where;
+        while (cursor_.next(spec, where)) {
+            const std::size_t i = index_++;
+            if (!with_duplicates_ && lists_.duplicate_[i]) continue;
+            auto parsed = parse_origin_spec(spec);  // every spec was validated by the first pass
             auto* parsed_origin = std::get_if<Origin>(&parsed);
             if (!parsed_origin) throw std::runtime_error(where + ": changed while being scanned");
             origin = std::move(*parsed_origin);
             origin.where = std::move(where);
+            index = i;
             return true;
         }
+        return false;
     }
 
+private:
     const OriginLists& lists_;
     bool with_duplicates_;
+    SpecCursor cursor_;
     std::size_t index_ = 0;
-    std::size_t spec_ = 0;
-    std::size_t list_ = 0;
-    std::unique_ptr<LineReader> in_;
-    std::string shown_, line_;
-    std::size_t line_number_ = 0;
 };
 
 std::unique_ptr<scanner::OriginSource> OriginLists::source(bool with_duplicates) const {
