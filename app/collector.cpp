@@ -134,13 +134,15 @@ void Collector::finish(Report& report) {
     report.removed = judge_.removed();
 
     if (json_) {
+        const reports::JsonFrame frame = reports::json_frame(report);
         reports::AtomicWriter out(paths_.json);
-        out.write(reports::json_head(report));
+        out.write(frame.head);
         json_->replay([&](std::size_t i, const std::string& text) {
-            out.write(i == 0 ? "\n" : ",\n");
+            out.write(reports::JsonFrame::before(i));
             out.write(text);
         });
-        out.write(reports::json_tail(report, tally_.total > 0));
+        out.write(reports::JsonFrame::close(tally_.total > 0));
+        out.write(frame.tail);
         out.commit();
     }
     if (junit_) {

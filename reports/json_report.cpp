@@ -527,10 +527,12 @@ private:
 
 nlohmann::ordered_json report_to_json(const Report& report) { return ordered::parse(render_json(report)); }
 
-std::string json_head(const Report& report) {
-    std::string text = frame(report);
-    text.resize(text.find(origins_placeholder) + origins_placeholder.size() - std::string_view("\"@originscan-origins@\"").size());
-    return text + "[";
+JsonFrame json_frame(const Report& report) {
+    const std::string text = frame(report);
+    const std::size_t at = text.find(origins_placeholder);
+    constexpr std::string_view value = "\"@originscan-origins@\"";
+    return {text.substr(0, at + origins_placeholder.size() - value.size()) + "[",
+            text.substr(at + origins_placeholder.size())};
 }
 
 std::string json_origin(const OriginResult& result, std::int64_t judged_at) {
@@ -545,22 +547,19 @@ std::string json_origin(const OriginResult& result, std::int64_t judged_at) {
     return out;
 }
 
-std::string json_tail(const Report& report, bool any_origin) {
-    const std::string text = frame(report);
-    return (any_origin ? "\n  ]" : "]") + text.substr(text.find(origins_placeholder) + origins_placeholder.size());
-}
-
 std::string ndjson_origin(const OriginResult& result, std::int64_t judged_at) {
     return dump(origin_json(result, judged_at), -1);
 }
 
 std::string render_json(const Report& report) {
-    std::string out = json_head(report);
-    for (const OriginResult& r : report.origins) {
-        out += &r == report.origins.data() ? "\n" : ",\n";
-        out += json_origin(r, report.judged_at);
+    const JsonFrame frame = json_frame(report);
+    std::string out = frame.head;
+    for (std::size_t i = 0; i < report.origins.size(); ++i) {
+        out += JsonFrame::before(i);
+        out += json_origin(report.origins[i], report.judged_at);
     }
-    return out + json_tail(report, !report.origins.empty());
+    out += JsonFrame::close(!report.origins.empty());
+    return out + frame.tail;
 }
 
 Report parse_report(std::string_view text, std::string_view source) {

@@ -25,12 +25,17 @@ std::string render_json(const Report& report);
 // render_json's text as a JSON value, for tests and tools that inspect it.
 nlohmann::ordered_json report_to_json(const Report& report);
 
-// The same text in pieces, for runs too long to hold: render_json is json_head + the
-// origins' json_origin joined by ",\n" (nothing when there are none) + json_tail. The head
+// The same text in pieces, for runs too long to hold: frame.head, then for each origin i in
+// input order before(i) and its json_origin, then close(any origin) and frame.tail. The head
 // carries the summary, so it is rendered last, from summarize(report).
-std::string json_head(const Report& report);   // ends with "\"origins\": ["
+struct JsonFrame {
+    std::string head;  // ends with "\"origins\": ["
+    std::string tail;  // what follows the origins array
+    static std::string_view before(std::size_t i) { return i == 0 ? "\n" : ",\n"; }
+    static std::string_view close(bool any_origin) { return any_origin ? "\n  ]" : "]"; }
+};
+JsonFrame json_frame(const Report& report);
 std::string json_origin(const OriginResult& result, std::int64_t judged_at);  // nested, no newline
-std::string json_tail(const Report& report, bool any_origin);  // from "]" to the end
 
 // One origin as a single line of NDJSON (with its input index), no newline.
 std::string ndjson_origin(const OriginResult& result, std::int64_t judged_at);
