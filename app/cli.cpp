@@ -192,7 +192,7 @@ int scan_command(const std::vector<std::string>& args) {
     report.started_ms = now_ms();
     report.judged_at = settings.now ? *settings.now : report.started_ms / 1000;
     rules::Judge judge(policy, baseline ? &*baseline : nullptr, report.settings, report.judged_at);
-    Collector collector(lists, judge, report, cli.outputs);
+    Collector collector(lists, judge, report, cli.outputs, &stop_requested);  // a failed output stops the scan
 
     install_signal_handlers();
     {
@@ -211,6 +211,10 @@ int scan_command(const std::vector<std::string>& args) {
     const bool stdout_taken = cli.outputs.json == "-" || cli.outputs.junit == "-" || cli.outputs.ndjson == "-";
     const std::string summary = reports::render_summary(report, !stdout_taken && isatty(STDOUT_FILENO) != 0);
     (stdout_taken ? std::cerr : std::cout) << summary << std::flush;
+
+    const std::vector<std::string> output_errors = collector.errors();  // the first is what stopped the scan
+    for (const std::string& error : output_errors) std::cerr << "originscan: " << error << "\n";
+    if (!output_errors.empty()) return exit_internal;
 
     if (!report.complete) return 128 + stop_signal.load();
     return rules::exit_status(report);

@@ -1,9 +1,11 @@
 #include "app/collector.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "reports/atomic_file.hpp"
@@ -17,40 +19,58 @@ namespace {
 // many each; the reports always hold every origin.
 constexpr std::size_t summary_rows = 1000;
 
-[[noreturn]] void output_failed(const std::string& what) {
-    throw reports::OutputError(what + ": " + std::strerror(errno));
+// Spool writes are gathered into pieces of about this size.
+constexpr std::size_t spool_buffer = 64 * 1024;
+
+std::string with_errno(const std::string& what, int error) { return what + ": " + std::strerror(error); }
+
+// Where temporary files go: $TMPDIR when set (POSIX), else /tmp.
+std::string temporary_directory() {
+    const char* dir = std::getenv("TMPDIR");
+    return dir && *dir ? dir : "/tmp";
 }
 
 }  // namespace
 
-// Rendered pieces of a report, written as origins complete into an anonymous temporary file,
-// read back in input order at the end.
+// Rendered pieces of a report, written as origins complete into an unlinked temporary file in
+// $TMPDIR, read back in input order at the end. A failed write is kept (error()), not thrown:
+// the spool then stops taking pieces and its report cannot be written.
 class Collector::Spool {
 public:
-    explicit Spool(std::size_t count) : file_(std::tmpfile()), offset_(count), length_(count) {
-        if (!file_) output_failed("temporary spool file");
+    explicit Spool(std::size_t count) : offset_(count), length_(count) {
+        std::string path = temporary_directory() + "/originscan-spool-XXXXXX";
+        fd_ = ::mkostemp(path.data(), O_CLOEXEC);
+        name_ = "spool " + path;
+        if (fd_ < 0) throw reports::OutputError(with_errno(name_, errno));
+        ::unlink(path.c_str());  // gone when we are, however we end
     }
-    ~Spool() { std::fclose(file_); }
+    ~Spool() { ::close(fd_); }
 
-    void put(std::size_t index, const std::string& text) {
+    // False when the piece could not be kept; error() says why ("spool PATH: strerror").
+    bool put(std::size_t index, const std::string& text) {
+        if (failed()) return false;
         offset_[index] = end_;
         length_[index] = static_cast<std::uint32_t>(text.size());
-        if (std::fwrite(text.data(), 1, text.size(), file_) != text.size()) output_failed("temporary spool file");
+        buffer_ += text;
         end_ += text.size();
+        return buffer_.size() < spool_buffer || flush();
     }
+    bool failed() const { return !error_.empty(); }
+    const std::string& error() const { return error_; }
 
-    // Calls out(text) for every index in order.
+    // Calls out(text) for every index in order. Throws OutputError.
     template <class Out>
     void replay(Out&& out) {
-        if (std::fflush(file_) != 0) output_failed("temporary spool file");
+        if (!flush()) throw reports::OutputError(error_);
         std::string text;
         for (std::size_t i = 0; i < offset_.size(); ++i) {
             text.resize(length_[i]);
             std::size_t got = 0;
             while (got < text.size()) {
-                const ssize_t n = ::pread(fileno(file_), text.data() + got, text.size() - got,
+                const ssize_t n = ::pread(fd_, text.data() + got, text.size() - got,
                                           static_cast<off_t>(offset_[i] + got));
-                if (n <= 0) output_failed("temporary spool file");
+                if (n < 0 && errno == EINTR) continue;
+                if (n <= 0) throw reports::OutputError(with_errno(name_, n < 0 ? errno : EIO));
                 got += static_cast<std::size_t>(n);
             }
             out(i, text);
@@ -58,35 +78,76 @@ public:
     }
 
 private:
-    std::FILE* file_;
+    bool flush() {
+        if (failed()) return false;
+        if (const int error = reports::write_all(fd_, buffer_)) {
+            error_ = with_errno(name_, error);
+            return false;
+        }
+        buffer_.clear();
+        return true;
+    }
+
+    std::string name_;  // "spool /tmp/originscan-spool-Ab12Cd", for messages
+    int fd_ = -1;
+    std::string buffer_, error_;
     std::uint64_t end_ = 0;
     std::vector<std::uint64_t> offset_;
     std::vector<std::uint32_t> length_;
 };
 
-Collector::Collector(const OriginLists& lists, rules::Judge& judge, const Report& run, const OutputPaths& paths)
-    : lists_(lists), judge_(judge), run_(run), paths_(paths), reported_(lists.size(), false) {
+Collector::Collector(const OriginLists& lists, rules::Judge& judge, const Report& run, const OutputPaths& paths,
+                     std::atomic<bool>* stop)
+    : lists_(lists), judge_(judge), run_(run), paths_(paths), reported_(lists.size(), false), stop_(stop) {
     if (!paths_.ndjson.empty()) {
-        ndjson_ = paths_.ndjson == "-" ? stdout : std::fopen(paths_.ndjson.c_str(), "w");
-        if (!ndjson_) output_failed(paths_.ndjson);
+        ndjson_ = paths_.ndjson == "-"
+                      ? STDOUT_FILENO
+                      : ::open(paths_.ndjson.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        if (ndjson_ < 0) throw reports::OutputError(with_errno(paths_.ndjson, errno));
     }
-    if (!paths_.json.empty()) json_ = std::make_unique<Spool>(lists.size());
-    if (!paths_.junit.empty()) junit_ = std::make_unique<Spool>(lists.size());
+    const auto open_spool = [&](const char* option) {
+        try {
+            return std::make_unique<Spool>(lists.size());
+        } catch (const reports::OutputError& e) {
+            throw reports::OutputError(std::string(option) + " " + e.what());
+        }
+    };
+    if (!paths_.json.empty()) json_ = open_spool("--json");
+    if (!paths_.junit.empty()) junit_ = open_spool("--junit");
 }
 
 Collector::~Collector() {
-    if (ndjson_ && ndjson_ != stdout) std::fclose(ndjson_);
+    if (ndjson_ > STDOUT_FILENO) ::close(ndjson_);
+}
+
+void Collector::failed(std::string message) {
+    {
+        std::lock_guard lock(errors_mutex_);
+        errors_.push_back(std::move(message));
+    }
+    if (stop_) stop_->store(true);
+}
+
+std::vector<std::string> Collector::errors() const {
+    std::lock_guard lock(errors_mutex_);
+    return errors_;
 }
 
 void Collector::on_result(std::size_t index, const Origin& origin, Observation&& observation) {
-    OriginResult result{index, origin, true, std::move(observation), {}, {}};
-    if (const auto* repeats = lists_.duplicates_of(index)) {
-        for (const auto& [dup_index, dup_origin] : *repeats) {
-            OriginResult copy{dup_index, dup_origin, true, result.observation, {}, {}};
-            emit(copy);
+    // Whatever goes wrong here is this run's error, not the scanner thread's: an exception
+    // escaping into a worker coroutine would end it with the origin half done.
+    try {
+        OriginResult result{index, origin, true, std::move(observation), {}, {}};
+        if (const auto* repeats = lists_.duplicates_of(index)) {
+            for (const auto& [dup_index, dup_origin] : *repeats) {
+                OriginResult copy{dup_index, dup_origin, true, result.observation, {}, {}};
+                emit(copy);
+            }
         }
+        emit(result);
+    } catch (const std::exception& e) {
+        failed("internal error reporting " + origin.input + ": " + e.what());
     }
-    emit(result);
 }
 
 void Collector::add_unscanned() {
@@ -105,7 +166,7 @@ void Collector::add_unscanned() {
 void Collector::emit(OriginResult& result) {
     judge_.judge(result);
     const std::int64_t judged_at = run_.judged_at;
-    const std::string line = ndjson_ ? reports::ndjson_origin(result, judged_at) + "\n" : std::string();
+    const std::string line = ndjson_ >= 0 ? reports::ndjson_origin(result, judged_at) + "\n" : std::string();
     const std::string json = json_ ? reports::json_origin(result, judged_at) : std::string();
     const std::string junit =
         junit_ ? reports::junit_testcase(result, judged_at, run_.settings.expiry_days) : std::string();
@@ -115,10 +176,14 @@ void Collector::emit(OriginResult& result) {
     tally_.add(result);
     live_.by_class[static_cast<std::size_t>(result.classification.cls)].fetch_add(1, std::memory_order_relaxed);
     live_.done.fetch_add(1, std::memory_order_relaxed);
-    if (ndjson_ && std::fwrite(line.data(), 1, line.size(), ndjson_) != line.size()) output_failed(paths_.ndjson);
-    if (json_) json_->put(result.index, json);
-    if (junit_) junit_->put(result.index, junit);
-
+    if (ndjson_ >= 0 && !ndjson_failed_) {
+        if (const int error = reports::write_all(ndjson_, line)) {
+            ndjson_failed_ = true;
+            failed("--ndjson " + with_errno(paths_.ndjson == "-" ? "stdout" : paths_.ndjson, error));
+        }
+    }
+    if (json_ && !json_->failed() && !json_->put(result.index, json)) failed("--json " + json_->error());
+    if (junit_ && !junit_->failed() && !junit_->put(result.index, junit)) failed("--junit " + junit_->error());
     const bool violating = !result.verdict.violations.empty();
     if (result.index < summary_rows || (violating && violating_rows_ < summary_rows)) {
         violating_rows_ += violating;
@@ -127,31 +192,38 @@ void Collector::emit(OriginResult& result) {
 }
 
 void Collector::finish(Report& report) {
-    if (ndjson_ && std::fflush(ndjson_) != 0) output_failed(paths_.ndjson);
     std::sort(rows_.begin(), rows_.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
     report.origins = std::move(rows_);
     report.tally = tally_;
     report.removed = judge_.removed();
 
-    if (json_) {
+    // Each report on its own: one that cannot be written does not keep the others from being.
+    // A report whose spool failed lacks origins and is not written (its error is recorded).
+    const auto attempt = [&](const char* option, const std::string& path, Spool* spool, auto&& write) {
+        if (spool == nullptr || spool->failed()) return;
+        try {
+            reports::AtomicWriter out(path);
+            write(out, *spool);
+            out.commit();
+        } catch (const std::exception& e) {  // OutputError: "PATH: why"; or bad_alloc
+            failed(std::string(option) + " " + e.what());
+        }
+    };
+    attempt("--json", paths_.json, json_.get(), [&](reports::AtomicWriter& out, Spool& spool) {
         const reports::JsonFrame frame = reports::json_frame(report);
-        reports::AtomicWriter out(paths_.json);
         out.write(frame.head);
-        json_->replay([&](std::size_t i, const std::string& text) {
+        spool.replay([&](std::size_t i, const std::string& text) {
             out.write(reports::JsonFrame::before(i));
             out.write(text);
         });
         out.write(reports::JsonFrame::close(tally_.total > 0));
         out.write(frame.tail);
-        out.commit();
-    }
-    if (junit_) {
-        reports::AtomicWriter out(paths_.junit);
+    });
+    attempt("--junit", paths_.junit, junit_.get(), [&](reports::AtomicWriter& out, Spool& spool) {
         out.write(reports::junit_head(report));
-        junit_->replay([&](std::size_t, const std::string& text) { out.write(text); });
+        spool.replay([&](std::size_t, const std::string& text) { out.write(text); });
         out.write(reports::junit_tail());
-        out.commit();
-    }
+    });
 }
 
 }  // namespace originscan::app

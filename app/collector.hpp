@@ -1,12 +1,13 @@
 // Where results go as the scanner completes them, in any order: judged at once (rules/), counted,
 // streamed to NDJSON, and spooled for the JSON and JUnit reports, which finish() writes in input
 // order. Nothing grows with the list but a spool offset per origin and the summary's rows.
+// The sink never throws into the scanner: a failed write is recorded, stops the scan (through
+// the flag the scanner watches), and finish() still writes every report it can.
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -30,13 +31,16 @@ struct LiveCounts {
 
 class Collector {
 public:
-    // Opens the outputs (NDJSON at once, the spools); throws OutputError.
-    Collector(const OriginLists& lists, rules::Judge& judge, const Report& run, const OutputPaths& paths);
+    // Opens the outputs (NDJSON at once, the spools in $TMPDIR or /tmp); throws OutputError.
+    // `stop` (the flag the scan watches) is set when an output fails, so the scan ends early.
+    Collector(const OriginLists& lists, rules::Judge& judge, const Report& run, const OutputPaths& paths,
+              std::atomic<bool>* stop = nullptr);
     ~Collector();
     Collector(const Collector&) = delete;
     Collector& operator=(const Collector&) = delete;
 
-    // The scanner's sink: one origin done (and the duplicates that repeat it). Thread-safe.
+    // The scanner's sink: one origin done (and the duplicates that repeat it). Thread-safe;
+    // never throws.
     void on_result(std::size_t index, const Origin& origin, Observation&& observation);
 
     // After an interruption: every origin without a result is reported as not scanned.
@@ -44,13 +48,20 @@ public:
 
     // Writes the JSON and JUnit reports (atomically, input order) and fills report.origins with the
     // rows the summary shows, report.tally and report.removed. `report` carries the run's header.
+    // Each report is attempted on its own: one that fails is recorded in errors(), not thrown;
+    // a report whose spool failed is not written (it would lack origins).
     void finish(Report& report);
+
+    // What went wrong with the outputs, first first, e.g. "--ndjson /dev/full: No space left on
+    // device"; empty when every output was written.
+    std::vector<std::string> errors() const;
 
     const LiveCounts& live() const { return live_; }
 
 private:
     class Spool;
     void emit(OriginResult& result);
+    void failed(std::string message);  // records it and stops the scan
 
     const OriginLists& lists_;
     rules::Judge& judge_;
@@ -62,8 +73,12 @@ private:
     LiveCounts live_;
     std::vector<OriginResult> rows_;  // what the summary lists
     std::size_t violating_rows_ = 0;
-    std::FILE* ndjson_ = nullptr;
+    int ndjson_ = -1;  // a file descriptor: each line is written whole, at once
+    bool ndjson_failed_ = false;
     std::unique_ptr<Spool> json_, junit_;
+    std::atomic<bool>* stop_;
+    mutable std::mutex errors_mutex_;  // guards errors_; never held while taking mutex_
+    std::vector<std::string> errors_;
 };
 
 }  // namespace originscan::app

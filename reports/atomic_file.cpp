@@ -26,19 +26,6 @@ std::string directory_of(const std::string& path) {
     return path.substr(0, slash);
 }
 
-// 0 or the errno of the failed write.
-int write_all(int fd, std::string_view content) {
-    while (!content.empty()) {
-        const ssize_t n = ::write(fd, content.data(), content.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return errno;
-        }
-        content.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return 0;
-}
-
 // Where the bytes really go: a symlink is followed so that the link itself is kept.
 std::string resolve_target(const std::string& path) {
     struct stat link {};
@@ -55,6 +42,18 @@ bool is_special_file(const std::string& path) {
 }
 
 }  // namespace
+
+int write_all(int fd, std::string_view content) {
+    while (!content.empty()) {
+        const ssize_t n = ::write(fd, content.data(), content.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        content.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return 0;
+}
 
 AtomicWriter::AtomicWriter(const std::string& path) : shown_(path) {
     if (path == "-") {

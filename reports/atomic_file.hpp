@@ -37,6 +37,10 @@ private:
     Kind kind_ = Kind::renamed;
 };
 
+// Writes all of `content` to `fd` (retrying short writes and EINTR): 0, or the errno of the
+// write that failed. One call per NDJSON line, so a reader sees whole lines as they complete.
+int write_all(int fd, std::string_view content);
+
 // Checks, before a scan starts, that `path` can be written later: its directory exists and is
 // writable, and `path` is not a directory. "-" always passes. Throws OutputError.
 void check_writable(const std::string& path);
