@@ -7,6 +7,8 @@
 #include <cstring>
 #include <optional>
 
+#include "model/text.hpp"
+
 namespace originscan {
 namespace {
 
@@ -42,22 +44,9 @@ std::string hex_byte(unsigned char c) {
     return {digits[c >> 4], digits[c & 0xf]};
 }
 
-// User text in a message: in double quotes, unprintable bytes as \xNN (a message must never
-// carry a NUL or an escape sequence to the terminal), cut short when long.
-std::string quote(std::string_view s) {
-    std::string out = "\"";
-    for (std::size_t i = 0; i < s.size() && i < max_quoted_length; ++i) {
-        auto c = static_cast<unsigned char>(s[i]);
-        if (c == '"' || c == '\\')
-            out += {'\\', static_cast<char>(c)};
-        else if (c < 0x20 || c >= 0x7f)
-            out += "\\x" + hex_byte(c);
-        else
-            out += static_cast<char>(c);
-    }
-    if (s.size() > max_quoted_length) out += "...";
-    return out + "\"";
-}
+// User text in a message: model/text's inert_quoted(), bytes (not code points) beyond ASCII shown as
+// \xNN since a spec must be ASCII, cut short when long.
+std::string quote(std::string_view s) { return inert_quoted(s, max_quoted_length, Charset::ascii); }
 
 // A number that may be absurdly long: shown unquoted, but cut short.
 std::string clip(std::string_view s) {

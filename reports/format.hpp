@@ -1,4 +1,4 @@
-// Helpers shared by the report writers: RFC 3339 times, UTF-8 decoding, the probe whose facts
+// Helpers shared by the report writers: RFC 3339 times, the probe whose facts
 // a report shows, and the one-line explanation of a policy violation (summary and JUnit agree).
 #pragma once
 
@@ -11,6 +11,7 @@
 #include "model/observation.hpp"
 #include "model/time.hpp"
 #include "model/result.hpp"
+#include "model/text.hpp"  // inert(), decode_utf8(): the one escaping policy
 
 namespace originscan::reports {
 
@@ -20,19 +21,6 @@ std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text);
 
 // Whole days from `at` to `not_after`, rounded down: -1 as soon as the certificate expired.
 std::int64_t days_left(std::int64_t not_after, std::int64_t at);
-
-// One step of strict UTF-8 decoding (RFC 3629: no overlong forms, no surrogates, at most
-// U+10FFFF). `length` is at least 1; `valid` false means s[pos] is a stray byte.
-struct Utf8Step {
-    char32_t code_point = 0;
-    std::size_t length = 1;
-    bool valid = false;
-};
-Utf8Step decode_utf8(std::string_view s, std::size_t pos);
-
-// Bidirectional formatting characters (U+061C, U+200E/F, U+202A..E, U+2066..9): they reorder
-// what a person sees ("Trojan Source"), so the writers for people show them as \uNNNN.
-bool is_bidi_control(char32_t code_point);
 
 // The probe whose facts a report shows at the origin level: the only one, or the one that
 // decided the class (rules::deciding_probe); nullptr when nothing was probed.

@@ -1,6 +1,8 @@
 #include "reports/json_report.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -187,8 +189,31 @@ ordered summary_json(const Report& report) {
     return out;
 }
 
+// nlohmann escapes C0 controls; the rest of model/text's unsafe code points (DEL, C1 controls
+// such as U+0085 NEL, U+2028/9, bidi controls) would pass raw, and line-based readers (Python's
+// str.splitlines, a terminal) act on them. They are written as \uNNNN, which reads back as the
+// same text. They can occur only inside strings: the JSON around them is ASCII.
+std::string escape_unsafe(std::string text) {
+    if (std::none_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x7F; }))
+        return text;
+    std::string out;
+    out.reserve(text.size() + 16);
+    char buffer[16];
+    for (std::size_t i = 0; i < text.size();) {
+        const Utf8Step step = decode_utf8(text, i);  // valid: dump() replaced the invalid bytes
+        if (step.code_point >= 0x7F && is_unsafe_code_point(step.code_point)) {
+            std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(step.code_point));
+            out += buffer;
+        } else {
+            out.append(text, i, step.length);
+        }
+        i += step.length;
+    }
+    return out;
+}
+
 std::string dump(const ordered& value, int indent) {
-    return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+    return escape_unsafe(value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 // Where the origins array goes in the rendered top level; split out so the origins can be
@@ -231,7 +256,7 @@ public:
     explicit Reader(std::string_view source) : source_(source) {}
 
     [[noreturn]] void fail(const std::string& where, const std::string& why) const {
-        std::string message(source_);
+        std::string message = inert(source_);  // a path from the command line
         message += ": ";
         if (!where.empty()) message += where + ": ";
         throw ReportError(message + why);
@@ -325,7 +350,7 @@ public:
     std::int64_t time_ms(const Json& parent, std::string_view key, const std::string& where) const {
         const std::string text = string(parent, key, where);
         const auto ms = parse_rfc3339_ms(text);
-        if (!ms) fail(member_path(where, key), "not an RFC 3339 date-time: \"" + text + "\"");
+        if (!ms) fail(member_path(where, key), "not an RFC 3339 date-time: " + inert_quoted(text));
         return *ms;
     }
 
@@ -340,7 +365,7 @@ public:
         if (!value.is_string()) fail(path, "expected a string");
         const auto text = value.get<std::string>();
         const std::optional<E> parsed = from_string(text);
-        if (!parsed) fail(path, "unknown " + std::string(what) + " \"" + text + "\"");
+        if (!parsed) fail(path, "unknown " + std::string(what) + " " + inert_quoted(text));
         return *parsed;
     }
 
@@ -405,7 +430,7 @@ public:
             bool known = false;
             for (const auto& problem : trust_problems)
                 if (problem.name == name) out.trust.*problem.flag = known = true;
-            if (!known) fail(problems_path, "unknown trust problem \"" + name + "\"");
+            if (!known) fail(problems_path, "unknown trust problem " + inert_quoted(name));
         }
         out.name_matches = boolean(t, "name_matches", where);
         const std::string chain_path = member_path(where, "chain");
@@ -572,7 +597,7 @@ Report parse_report(std::string_view text, std::string_view source) {
         std::string what = e.what();
         if (const auto end = what.find("] "); what.rfind("[json.exception", 0) == 0 && end != std::string::npos)
             what.erase(0, end + 2);
-        reader.fail("", "not JSON: " + what);
+        reader.fail("", "not JSON: " + inert(what));  // it quotes what it last read
     }
 
     const auto not_ours = [&] { reader.fail("", "not an originscan report (no tool.name \"originscan\")"); };
@@ -585,7 +610,7 @@ Report parse_report(std::string_view text, std::string_view source) {
     const auto version = doc.find("schema_version");
     if (version == doc.end()) reader.fail("schema_version", "missing");
     if (!version->is_number_integer() || *version != Report::schema_version)
-        reader.fail("schema_version", version->dump() + " is not supported (this originscan reads " +
+        reader.fail("schema_version", version->dump(-1, ' ', /*ensure_ascii=*/true) + " is not supported (this originscan reads " +
                                           std::to_string(Report::schema_version) + ")");
 
     Report report;

@@ -76,57 +76,63 @@ std::string join(const std::vector<T>& values, std::string_view separator = ", "
     return out;
 }
 
-// What a person needs to see next to a failure in a CI UI: the facts behind the verdict.
+// What a person needs to see next to a failure in a CI UI: the facts behind the verdict, one
+// "label: value" per line. Every value is made inert (model/text.hpp) before it joins the
+// text, so a newline in a certificate subject cannot forge a line such as "class: ca-trusted".
 std::string facts(const OriginResult& r, std::int64_t judged_at) {
     const Classification& c = r.classification;
     const Verdict& v = r.verdict;
     const Probe* probe = shown_probe(r, judged_at);
-    std::string out = "origin: " + r.origin.input + "\n";
-    out += "name: " + r.origin.name + "\nport: " + std::to_string(r.origin.port) + "\n";
-    if (probe && !probe->address.empty()) out += "address: " + probe->address + "\n";
+    std::string out;
+    const auto line = [&out](std::string_view label, std::string_view value) {
+        out.append(label).append(": ").append(inert(value)).append("\n");
+    };
+    line("origin", r.origin.input);
+    line("name", r.origin.name);
+    line("port", std::to_string(r.origin.port));
+    if (probe && !probe->address.empty()) line("address", probe->address);
     if (r.observation.probes.size() > 1) {
-        out += "addresses probed:";
-        for (const Probe& p : r.observation.probes) out += " " + (p.address.empty() ? "?" : p.address);
-        out += " (the weakest decides and is shown)\n";
+        std::string addresses;
+        for (const Probe& p : r.observation.probes) addresses += (p.address.empty() ? "?" : p.address) + " ";
+        line("addresses probed", addresses + "(the weakest decides and is shown)");
     }
     if (!r.scanned) out += "not scanned: the scan was interrupted\n";
-    out += "class: " + std::string(to_string(c.cls)) + "\n";
-    out += "allowed mode: " + std::string(to_string(c.mode)) + "\n";
-    out += "reasons: " + (c.reasons.empty() ? std::string("none") : join(c.reasons)) + "\n";
-    if (v.required_mode) out += "required mode: " + std::string(to_string(*v.required_mode)) + "\n";
+    line("class", to_string(c.cls));
+    line("allowed mode", to_string(c.mode));
+    line("reasons", c.reasons.empty() ? std::string("none") : join(c.reasons));
+    if (v.required_mode) line("required mode", to_string(*v.required_mode));
     if (v.baseline_mode)
-        out += "baseline mode: " + std::string(to_string(*v.baseline_mode)) + " (" +
-               std::string(to_string(v.change)) + ")\n";
-    if (!v.pins.empty()) out += "configured pins: " + join(v.pins) + "\n";
+        line("baseline mode", std::string(to_string(*v.baseline_mode)) + " (" + std::string(to_string(v.change)) + ")");
+    if (!v.pins.empty()) line("configured pins", join(v.pins));
     if (probe == nullptr) return out;
 
     if (const auto* tls = std::get_if<TlsFacts>(&probe->outcome)) {
-        out += "tls: " + tls->protocol + " " + tls->cipher + (tls->group.empty() ? "" : " " + tls->group) + "\n";
-        if (!tls->error.empty()) out += "tls error: " + tls->error + "\n";
+        line("tls", tls->protocol + " " + tls->cipher + (tls->group.empty() ? "" : " " + tls->group));
+        if (!tls->error.empty()) line("tls error", tls->error);
         if (tls->client_cert_requested) out += "client certificate requested\n";
-        out += "chain: " + std::to_string(tls->chain.size()) + " certificate(s), " +
-               (tls->trust.trusted ? "trusted" : "not trusted") +
-               (tls->trust.chain_in_order ? "" : ", out of order") + ", name " +
-               (tls->name_matches ? "matches" : "does not match") + "\n";
+        line("chain", std::to_string(tls->chain.size()) + " certificate(s), " +
+                          (tls->trust.trusted ? "trusted" : "not trusted") +
+                          (tls->trust.chain_in_order ? "" : ", out of order") + ", name " +
+                          (tls->name_matches ? "matches" : "does not match"));
         if (!tls->chain.empty()) {
             const CertFacts& leaf = tls->chain.front();
-            out += "subject: " + leaf.subject + "\nissuer: " + leaf.issuer + "\n";
+            line("subject", leaf.subject);
+            line("issuer", leaf.issuer);
             if (!leaf.dns_names.empty() || !leaf.ip_addresses.empty())
-                out += "names: " + join(leaf.dns_names) +
-                       (leaf.dns_names.empty() || leaf.ip_addresses.empty() ? "" : ", ") +
-                       join(leaf.ip_addresses) + "\n";
-            out += "valid: " + format_rfc3339(leaf.not_before) + " to " + format_rfc3339(leaf.not_after) +
-                   " (" + std::to_string(days_left(leaf.not_after, judged_at)) + " days left)\n";
-            out += "presented pins:";
-            for (const CertFacts& cert : tls->chain) out += " sha256/" + cert.spki_sha256;
-            out += "\n";
+                line("names", join(leaf.dns_names) +
+                                  (leaf.dns_names.empty() || leaf.ip_addresses.empty() ? "" : ", ") +
+                                  join(leaf.ip_addresses));
+            line("valid", format_rfc3339(leaf.not_before) + " to " + format_rfc3339(leaf.not_after) + " (" +
+                              std::to_string(days_left(leaf.not_after, judged_at)) + " days left)");
+            std::string pins;
+            for (const CertFacts& cert : tls->chain) pins += (pins.empty() ? "sha256/" : " sha256/") + cert.spki_sha256;
+            line("presented pins", pins);
         }
     } else if (const auto* http = std::get_if<HttpFacts>(&probe->outcome)) {
-        out += (http->on_tls_port ? "http on the tls port " : "http on port ") + std::to_string(http->port) +
-               ": " + http->status_line + "\n";
+        line((http->on_tls_port ? "http on the tls port " : "http on port ") + std::to_string(http->port),
+             http->status_line);
     } else if (const auto* failure = std::get_if<Failure>(&probe->outcome)) {
-        out += "failure: " + std::string(to_string(failure->reason)) +
-               (failure->detail.empty() ? "" : ": " + failure->detail) + "\n";
+        line("failure", std::string(to_string(failure->reason)) + (failure->detail.empty() ? "" : ": " + failure->detail));
     }
     return out;
 }
@@ -162,12 +168,12 @@ std::string junit_head(const Report& report) {
 
 std::string junit_testcase(const OriginResult& r, std::int64_t judged_at, int expiry_days) {
     const Probe* probe = shown_probe(r, judged_at);
-    std::string out = "    <testcase classname=\"originscan.origins\" name=\"" + attr(r.origin.input) +
+    std::string out = "    <testcase classname=\"originscan.origins\" name=\"" + attr(inert(r.origin.input)) +
                       "\" time=\"" + seconds(probe ? probe->timings.total_ms : 0) + "\">\n";
     const std::string details = text(facts(r, judged_at));
     if (!r.scanned) out += "      <skipped message=\"not scanned\"/>\n";
     for (const Violation v : r.verdict.violations) {
-        const std::string message = violation_message(r, v, judged_at, expiry_days);
+        const std::string message = inert(violation_message(r, v, judged_at, expiry_days));
         out += "      <failure type=\"" + attr(to_string(v)) + "\" message=\"" + attr(message) + "\">" +
                text(message) + "\n\n" + details + "</failure>\n";
     }

@@ -20,7 +20,7 @@ constexpr std::string_view bold_red = "\x1b[1;31m";
 constexpr std::string_view reset = "\x1b[0m";
 }  // namespace ansi
 
-// Columns on a terminal, counted as code points: the text is terminal_safe already. East Asian
+// Columns on a terminal, counted as code points: the text is inert already. East Asian
 // wide characters count as one; names and subjects are rarely made of them.
 std::size_t display_width(std::string_view text) {
     std::size_t width = 0;
@@ -28,9 +28,9 @@ std::size_t display_width(std::string_view text) {
     return width;
 }
 
-// terminal_safe, cut to `max` columns with an ellipsis.
+// Text from outside, inert (model/text.hpp), cut to `max` columns with an ellipsis.
 std::string cell(std::string_view raw, std::size_t max) {
-    std::string text = terminal_safe(raw);
+    std::string text = inert(raw);
     if (display_width(text) <= max) return text;
     std::size_t end = 0;
     for (std::size_t kept = 0; kept + 1 < max; ++kept) end += decode_utf8(text, end).length;
@@ -137,31 +137,6 @@ std::string plural(std::size_t n, std::string_view word) {
 }
 
 }  // namespace
-
-std::string terminal_safe(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    char buffer[16];
-    for (std::size_t i = 0; i < text.size();) {
-        const Utf8Step step = decode_utf8(text, i);
-        if (!step.valid) {
-            std::snprintf(buffer, sizeof buffer, "\\x%02x", static_cast<unsigned char>(text[i]));
-            out += buffer;
-        } else if (step.code_point < 0x20 || step.code_point == 0x7F) {
-            std::snprintf(buffer, sizeof buffer, "\\x%02x", static_cast<unsigned>(step.code_point));
-            out += buffer;
-        } else if ((step.code_point >= 0x80 && step.code_point <= 0x9F) || is_bidi_control(step.code_point)) {
-            std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(step.code_point));
-            out += buffer;
-        } else if (step.code_point == '\\') {
-            out += "\\\\";
-        } else {
-            out.append(text.substr(i, step.length));
-        }
-        i += step.length;
-    }
-    return out;
-}
 
 std::string render_summary(const Report& report, bool color) {
     std::string out;

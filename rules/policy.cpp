@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/text.hpp"  // inert_quoted(), inert(): user text in messages
+
 namespace originscan::rules {
 namespace {
 
@@ -21,8 +23,6 @@ std::string lower(std::string_view s) {
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     return out;
 }
-
-std::string json_quoted(std::string_view s) { return json(std::string(s)).dump(); }
 
 // "SOURCE:LINE:COLUMN: why" from nlohmann's 1-based byte index of the last character read.
 [[noreturn]] void throw_syntax_error(const json::parse_error& e, std::string_view text,
@@ -46,7 +46,7 @@ std::string json_quoted(std::string_view s) { return json(std::string(s)).dump()
             why = why.substr(colon + 2);
     }
     throw PolicyError(std::string(source) + ":" + std::to_string(line) + ":" +
-                      std::to_string(column) + ": " + why);
+                      std::to_string(column) + ": " + inert(why));  // nlohmann quotes what it last read
 }
 
 // nlohmann keeps the last of duplicate keys silently; a policy must not.
@@ -93,7 +93,7 @@ public:
                 if (!expected.empty()) expected += ", ";
                 expected += name;
             }
-            fail(where, "unknown key " + json_quoted(key) + " (expected " + expected + ")");
+            fail(where, "unknown key " + inert_quoted(key) + " (expected " + expected + ")");
         }
     }
 
@@ -159,7 +159,7 @@ Rule parse_rule(const json& item, const std::string& where, const Checker& check
     check.expect_type(*match, json::value_t::string, "a string", where + ".match");
     rule.match = lower(match->get<std::string>());
     if (auto problem = pattern_problem(rule.match); !problem.empty())
-        check.fail(where + ".match", problem + ": " + json_quoted(match->get<std::string>()));
+        check.fail(where + ".match", problem + ": " + inert_quoted(match->get<std::string>()));
 
     if (const auto mode = item.find("min_mode"); mode != item.end()) {
         check.expect_type(*mode, json::value_t::string, "a string", where + ".min_mode");
@@ -170,7 +170,7 @@ Rule parse_rule(const json& item, const std::string& where, const Checker& check
                 if (!expected.empty()) expected += ", ";
                 expected += to_string(m);
             }
-            check.fail(where + ".min_mode", "unknown mode " + json_quoted(mode->get<std::string>()) +
+            check.fail(where + ".min_mode", "unknown mode " + inert_quoted(mode->get<std::string>()) +
                                                 " (expected " + expected + ")");
         }
     }
@@ -183,11 +183,11 @@ Rule parse_rule(const json& item, const std::string& where, const Checker& check
             check.expect_type(pin, json::value_t::string, "a string", pin_where);
             const auto text = pin.get<std::string>();
             if (!is_valid_pin(text))
-                check.fail(pin_where, "not a pin " + json_quoted(text) +
+                check.fail(pin_where, "not a pin " + inert_quoted(text) +
                                           " (expected \"sha256/\" + base64 of the 32-byte "
                                           "SHA-256 of the SubjectPublicKeyInfo)");
             if (std::find(rule.pins.begin(), rule.pins.end(), text) != rule.pins.end())
-                check.fail(pin_where, "duplicate pin " + json_quoted(text));
+                check.fail(pin_where, "duplicate pin " + inert_quoted(text));
             rule.pins.push_back(text);
         }
     }
@@ -221,10 +221,10 @@ Policy parse_policy(std::string_view text, std::string_view source) {
     } catch (const json::parse_error& e) {
         throw_syntax_error(e, text, source);
     } catch (const json::exception& e) {  // e.g. out_of_range: a number such as 1e999
-        throw PolicyError(std::string(source) + ": " + e.what());
+        throw PolicyError(std::string(source) + ": " + inert(e.what()));
     }
     if (!duplicate.empty())
-        throw PolicyError(std::string(source) + ": duplicate key " + json_quoted(duplicate));
+        throw PolicyError(std::string(source) + ": duplicate key " + inert_quoted(duplicate));
     const Checker check(source);
 
     const std::string top = "top level";
@@ -234,7 +234,7 @@ Policy parse_policy(std::string_view text, std::string_view source) {
         check.expect_type(*schema, json::value_t::string, "a string", "$schema");
     if (const auto version = document.find("version"); version != document.end()) {
         if (!version->is_number_integer() || version->get<std::int64_t>() != 1)
-            check.fail("version", "unsupported version " + version->dump() + " (expected 1)");
+            check.fail("version", "unsupported version " + version->dump(-1, ' ', /*ensure_ascii=*/true) + " (expected 1)");
     }
     const auto rules = document.find("rules");
     if (rules == document.end()) check.fail(top, "missing key \"rules\"");
@@ -246,7 +246,7 @@ Policy parse_policy(std::string_view text, std::string_view source) {
         Rule rule = parse_rule((*rules)[i], where, check);
         for (std::size_t j = 0; j < policy.rules.size(); ++j) {
             if (policy.rules[j].match == rule.match)
-                check.fail(where + ".match", "duplicate match " + json_quoted(rule.match) +
+                check.fail(where + ".match", "duplicate match " + inert_quoted(rule.match) +
                                                  " (also rules[" + std::to_string(j) + "])");
         }
         policy.rules.push_back(std::move(rule));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "model/report.hpp"
+#include "model/text.hpp"
 #include "rules/classify.hpp"
 
 namespace originscan::testing {
@@ -233,6 +234,50 @@ inline Report passing_report() {
     report.origins.push_back(result(0, "ok.example.com", "ok.example.com", 443, {probe(t)}));
     HttpFacts h{false, 80, "HTTP/1.1 301 Moved Permanently"};
     report.origins.push_back(result(1, "plain.example.com", "plain.example.com", 443, {probe(h)}));
+    return report;
+}
+
+// Valid UTF-8 without a single unsafe code point (model/text.hpp) but, where `newlines`, the
+// line breaks the writer itself puts between lines.
+inline bool shows_nothing_raw(const std::string& text, bool newlines) {
+    for (std::size_t i = 0; i < text.size();) {
+        const Utf8Step step = decode_utf8(text, i);
+        if (!step.valid) return false;
+        if (is_unsafe_code_point(step.code_point) && !(newlines && step.code_point == '\n')) return false;
+        i += step.length;
+    }
+    return true;
+}
+
+// Text an attacker controls, meant to act on whoever reads a report: a window title and a
+// screen clear (ESC, BEL), a forged line (CR, LF, U+2028, NEL) claiming a better class, a NUL,
+// DEL, and bytes that are not UTF-8.
+inline constexpr char hostile_bytes[] =
+    "x\x1b]0;pwned\x07\x1b[2J\r\nclass: ca-trusted\nallowed mode: strict\0nul"
+    "\xe2\x80\xa8" "class: ca-trusted\xc2\x85" "class: ca-trusted\x7f\xff\xfe end";
+inline const std::string hostile_text(hostile_bytes, sizeof hostile_bytes - 1);
+
+// The hostile text in every field that comes from outside, on origins none of which is
+// ca-trusted (so any "class: ca-trusted" line would be forged), each with a violation.
+// hostile_report("benign") is the same report with harmless text, to compare shapes.
+inline Report hostile_report(const std::string& h = hostile_text) {
+    Report report = base_report();
+    TlsFacts t = tls13({cert("CN=" + h, "CN=" + h, {h, "ok.example.com"}, judged_at - day, judged_at + 3 * day, 'k')});
+    t.cipher = h;
+    t.error = h;
+    t.trust.signer_not_found = true;
+    Verdict v;
+    v.required_mode = EdgeMode::strict;
+    v.pins = {h};
+    v.violations = {Violation::below_required, Violation::expiring};
+    report.origins.push_back(result(0, h, h, 443, {probe(t, h)}, v));
+    Verdict plain;
+    plain.violations = {Violation::unreachable};
+    report.origins.push_back(result(1, "plain.example.com", "plain.example.com", 443,
+                                    {probe(HttpFacts{true, 443, "HTTP/1.1 200 " + h})}, v));
+    report.origins.push_back(result(2, "gone.example.com", "gone.example.com", 443,
+                                    {probe(Failure{Reason::tls_alert, h})}, plain));
+    report.removed = {{h, EdgeMode::strict}};
     return report;
 }
 

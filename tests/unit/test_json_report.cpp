@@ -135,6 +135,48 @@ TEST_CASE("json report: strings from the network never break the output", "[json
     CHECK(render_json(parse_report(text, "r.json")) == text);
 }
 
+TEST_CASE("json report: nothing from outside is written raw, and all of it reads back", "[json_report]") {
+    const Report report = hostile_report();
+    const std::string text = render_json(report);
+    CHECK(shows_nothing_raw(text, true));  // the newlines are the indentation's
+    CHECK(text.find("\\u001b]0;pwned\\u0007") != std::string::npos);
+    CHECK(text.find("\\u2028class: ca-trusted\\u0085class: ca-trusted\\u007f") != std::string::npos);
+    CHECK(render_json(parse_report(text, "r.json")) == text);
+    // What reads back is the text itself; only the bytes that are not UTF-8 became U+FFFD.
+    std::string expected = "CN=" + hostile_text;
+    expected.replace(expected.find("\xff\xfe"), 2, "\xef\xbf\xbd\xef\xbf\xbd");
+    const Report back = parse_report(text, "r.json");
+    CHECK(std::get<TlsFacts>(back.origins[0].observation.probes[0].outcome).chain[0].subject == expected);
+    for (const OriginResult& r : report.origins) {
+        const std::string line = reports::ndjson_origin(r, report.judged_at);
+        CHECK(shows_nothing_raw(line, false));  // one line, whatever the strings hold
+        CHECK(nlohmann::json::parse(line)["index"] == r.index);
+    }
+}
+
+TEST_CASE("json report: the reader's messages show text from the file inert", "[json_report]") {
+    const std::string good = render_json(sample_report());
+    auto json = nlohmann::json::parse(good);
+    json["origins"][3]["class"] = "\x1b]0;pwned\x07\x1b[2J\xc2\x9b";
+    const std::string edited = json.dump();
+    const std::string not_json = "{\"schema_version\": \x1b]0;pwned\x07 \xc2\x9b \xff}";
+    for (const std::string& text : {edited, not_json}) {
+        try {
+            parse_report(text, "old\x1b[2J.json");
+            FAIL("no ReportError");
+        } catch (const ReportError& e) {
+            INFO(e.what());
+            CHECK(shows_nothing_raw(e.what(), false));
+            CHECK(std::string(e.what()).rfind("old\\x1b[2J.json: ", 0) == 0);
+        }
+    }
+    try {
+        parse_report(edited, "old.json");
+    } catch (const ReportError& e) {
+        CHECK(std::string(e.what()) == "old.json: origins[3].class: unknown class \"\\x1b]0;pwned\\x07\\x1b[2J\\u009b\"");
+    }
+}
+
 TEST_CASE("json report: round trip", "[json_report]") {
     for (const Report& report : {sample_report(), passing_report(), base_report()}) {
         const std::string text = render_json(report);

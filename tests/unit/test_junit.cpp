@@ -93,7 +93,7 @@ TEST_CASE("junit: hostile names and subjects are escaped", "[junit]") {
     const std::string xml = render_junit(sample_report());
     CHECK(xml.find("name=\"evil&lt;&amp;&quot;&apos;&gt;\\x01\\x1b[31m.example.com\"") != std::string::npos);
     CHECK(xml.find("HTTP/1.1 400 &quot;Bad&quot; &lt;Request&gt; &amp; \\x07 ok") != std::string::npos);
-    CHECK(xml.find("subject: CN=legacy\\x01\\x1b[2J&lt;&amp;&quot;&apos;&gt;\xef\xbf\xbd\xef\xbf\xbd.example.com") !=
+    CHECK(xml.find("subject: CN=legacy\\x01\\x1b[2J&lt;&amp;&quot;&apos;&gt;\\xff\\xfe.example.com") !=
           std::string::npos);
     for (const char c : xml) {
         const auto byte = static_cast<unsigned char>(c);
@@ -126,4 +126,22 @@ TEST_CASE("junit: xml_escape", "[junit]") {
         INFO(c.out);
         CHECK(xml_escape(c.in) == c.out);
     }
+}
+
+TEST_CASE("junit: text from outside cannot forge a line, in text or attributes", "[junit]") {
+    const std::string xml = render_junit(hostile_report());
+    const std::string benign = render_junit(hostile_report("benign"));
+    CHECK(shows_nothing_raw(xml, true));
+    CHECK(count(xml, "\n") == count(benign, "\n"));
+    // No origin is ca-trusted: a line saying so, or an attribute line break before it, is forged.
+    CHECK(count(xml, "\nclass: ca-trusted") == 0);
+    CHECK(count(xml, "\nallowed mode: strict") == 0);
+    CHECK(count(xml, "&#10;") == 0);
+    CHECK(count(xml, "&#13;") == 0);
+    CHECK(xml.find("subject: CN=x\\x1b]0;pwned\\x07\\x1b[2J\\x0d\\x0aclass: ca-trusted\\x0aallowed mode: "
+                   "strict\\x00nul\\u2028class: ca-trusted\\u0085class: ca-trusted\\x7f\\xff\\xfe end\n") !=
+          std::string::npos);
+    const int status = validate_with_xmllint(xml);
+    if (status == -1) WARN("xmllint not installed: schema not checked");
+    else CHECK(status == 0);
 }

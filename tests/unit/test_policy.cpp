@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "report_fixture.hpp"  // shows_nothing_raw
 #include "rules/policy.hpp"
 
 using namespace originscan;
@@ -162,6 +163,26 @@ TEST_CASE("parse_policy: semantic errors name the path", "[rules][policy]") {
     for (const auto& row : rows) {
         INFO(row.text);
         CHECK_THAT(error_of(row.text), Catch::Contains(row.message));
+    }
+}
+
+TEST_CASE("parse_policy: messages show text from the file inert", "[rules][policy]") {
+    const std::string texts[] = {
+        R"({"rules": [{"match": "a.example", "min_mode": "\u001b]0;pwned\u0007"}]})",
+        "{\"rules\": [{\"match\": \"a.example\", \"min_mode\": \"\xc2\x9b\xe2\x80\xa8\xff\"}]}",
+        "{\"rules\": \x1b]0;pwned\x07}",
+        R"({"\u001b[2J": 1, "rules": []})",
+    };
+    for (const std::string& text : texts) {
+        INFO(text);
+        try {
+            parse_policy(text, "rules.json");
+            FAIL("no PolicyError");
+        } catch (const PolicyError& e) {
+            const std::string what = e.what();
+            INFO(what);
+            CHECK(originscan::testing::shows_nothing_raw(what, false));
+        }
     }
 }
 
