@@ -91,7 +91,7 @@ expect_failure() {
 
 echo "== --ndjson /dev/full"
 rc=0
-timeout 120 "$ORIGINSCAN" "${scan_args[@]}" --ndjson /dev/full --json "$tmp/full.json" --junit "$tmp/full.xml" \
+timeout -k 5 120 "$ORIGINSCAN" "${scan_args[@]}" --ndjson /dev/full --json "$tmp/full.json" --junit "$tmp/full.xml" \
     >/dev/null 2>"$tmp/full.err" || rc=$?
 expect_failure "--ndjson /dev/full" "$rc" "$tmp/full.err" "originscan: --ndjson /dev/full: No space left on device"
 reports_ok "--ndjson /dev/full: JSON and JUnit written, incomplete, every origin once" \
@@ -102,7 +102,7 @@ reports_ok "--ndjson /dev/full: JSON and JUnit written, incomplete, every origin
 scan_into_head() {
     local name=$1
     shift
-    timeout 120 "$ORIGINSCAN" "${scan_args[@]}" "$@" 2>"$tmp/$name.err" | head -c 10 >/dev/null
+    timeout -k 5 120 "$ORIGINSCAN" "${scan_args[@]}" "$@" 2>"$tmp/$name.err" | head -c 10 >/dev/null
     rc=${PIPESTATUS[0]}
 }
 
@@ -125,7 +125,7 @@ rc=0
 if mount -t tmpfs -o size=256k tmpfs "$small" 2>/dev/null; then
     e2e_on_exit "umount '$small'"
     errno_text="No space left on device"
-    TMPDIR=$small timeout 120 "$ORIGINSCAN" "${scan_args[@]}" --json "$tmp/spool.json" --junit "$tmp/spool.xml" \
+    TMPDIR=$small timeout -k 5 120 "$ORIGINSCAN" "${scan_args[@]}" --json "$tmp/spool.json" --junit "$tmp/spool.xml" \
         --ndjson "$tmp/spool.ndjson" >/dev/null 2>"$tmp/spool.err" || rc=$?
 else
     # Not allowed to mount: a file size limit of 256 KiB hits the spool the same way (the
@@ -135,7 +135,7 @@ else
     (
         trap '' XFSZ
         ulimit -f 512
-        TMPDIR=$small exec timeout 120 "$ORIGINSCAN" "${scan_args[@]}" --json "$tmp/spool.json" \
+        TMPDIR=$small exec timeout -k 5 120 "$ORIGINSCAN" "${scan_args[@]}" --json "$tmp/spool.json" \
             --junit "$tmp/spool.xml" --ndjson - 2>"$tmp/spool.err"
     ) >"$tmp/spool.ndjson"
     rc=$?
