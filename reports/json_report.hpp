@@ -19,7 +19,8 @@ struct ReportError : std::runtime_error {
 
 // The report: keys in a fixed, documented order, origins in input order; 2-space indent,
 // trailing newline. Invalid UTF-8 in any string (a certificate subject, an HTTP status line)
-// is replaced by U+FFFD rather than failing the report.
+// is replaced by U+FFFD rather than failing the report; control characters, DEL, C1, U+2028/9
+// and bidi controls are written as \uNNNN escapes (never raw), so the text reads back as it was.
 std::string render_json(const Report& report);
 
 // render_json's text as a JSON value, for tests and tools that inspect it.

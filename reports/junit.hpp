@@ -1,5 +1,7 @@
 // JUnit XML for CI test reporters (GitLab, Jenkins, GitHub actions): one testcase per origin,
-// always, one <failure> per policy violation. Validates against reports/junit.xsd.
+// always, one <failure> per policy violation. Validates against reports/junit.xsd. Text from
+// outside (names, certificate and HTTP facts, error details) is made inert (model/text.hpp)
+// before it is XML-escaped, so it can never add a line or an attribute line break of its own.
 #pragma once
 
 #include <cstdint>
