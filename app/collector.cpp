@@ -38,10 +38,11 @@ std::string temporary_directory() {
 class Collector::Spool {
 public:
     explicit Spool(std::size_t count) : offset_(count), length_(count) {
-        std::string path = temporary_directory() + "/originscan-spool-XXXXXX";
+        const std::string directory = temporary_directory();
+        std::string path = directory + "/originscan-spool-XXXXXX";
         fd_ = ::mkostemp(path.data(), O_CLOEXEC);
+        if (fd_ < 0) throw reports::OutputError(with_errno("spool in " + directory, errno));
         name_ = "spool " + path;
-        if (fd_ < 0) throw reports::OutputError(with_errno(name_, errno));
         ::unlink(path.c_str());  // gone when we are, however we end
     }
     ~Spool() { ::close(fd_); }
