@@ -12,7 +12,9 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <iostream>
 #include <sstream>
 
@@ -53,6 +55,20 @@ void install_signal_handlers() {
     sigaction(SIGTERM, &sa, nullptr);
     signal(SIGPIPE, SIG_IGN);
 }
+
+#ifdef ORIGINSCAN_TEST_HOOKS
+// Test builds only (ORIGINSCAN_TESTS): ORIGINSCAN_TEST_THROW_AT=INDEX makes the scan throw
+// before the origin with that input index, so that tests can drive a scanner thread's
+// failure through the binary (tests/e2e/worker_failure.sh).
+std::function<void(std::size_t, const Origin&)> test_hook_from_env() {
+    const char* at = std::getenv("ORIGINSCAN_TEST_THROW_AT");
+    if (!at || !*at) return {};
+    const std::size_t index = std::stoul(at);
+    return [index](std::size_t i, const Origin&) {
+        if (i == index) throw std::runtime_error("test hook: injected failure before origin " + std::to_string(i));
+    };
+}
+#endif
 
 std::int64_t now_ms() {
     using namespace std::chrono;
@@ -167,9 +183,12 @@ int scan_command(const std::vector<std::string>& args) {
     Cli cli = parse_cli(args, help);
     if (help) return 0;
     const auto& settings = cli.settings;
+    // Before anything slow (a list on a FIFO can take its time): SIGINT from here on ends the
+    // run with its reports.
+    install_signal_handlers();
 
-    // Everything the user gave is checked before the first connection.
-    const OriginLists lists(cli.origin_specs, settings.lists);
+    // Everything the user gave is checked before the first connection; each list read once.
+    const OriginLists lists(cli.origin_specs, settings.lists, &stop_requested);
     rules::Policy policy;
     if (!settings.rules_file.empty()) policy = rules::parse_policy(read_input(settings.rules_file), settings.rules_file);
     std::optional<Report> baseline;
@@ -184,6 +203,9 @@ int scan_command(const std::vector<std::string>& args) {
     options.concurrency = settings.concurrency;
     options.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(settings.timeout_s * 1000));
     options.http_port = settings.http_port;
+#ifdef ORIGINSCAN_TEST_HOOKS
+    options.test_hook = test_hook_from_env();
+#endif
     scanner::Scanner engine(options);  // TrustError: bad --ca-file
 
     Report report;
@@ -194,17 +216,25 @@ int scan_command(const std::vector<std::string>& args) {
     rules::Judge judge(policy, baseline ? &*baseline : nullptr, report.settings, report.judged_at);
     Collector collector(lists, judge, report, cli.outputs);
 
-    install_signal_handlers();
+    // A scan that fails (the scanner rethrows what one of its threads threw) still gets its
+    // reports: what was delivered stays, the rest is not-scanned, the run marked incomplete.
+    std::optional<std::string> internal_error;
     {
         std::optional<Progress> progress;
         if (cli.progress || isatty(STDERR_FILENO)) progress.emplace(collector.live(), lists.size(), isatty(STDERR_FILENO));
         auto source = lists.source();
-        engine.scan(*source,
-                    [&](std::size_t i, const Origin& origin, Observation&& o) { collector.on_result(i, origin, std::move(o)); },
-                    &stop_requested);
+        try {
+            engine.scan(*source,
+                        [&](std::size_t i, const Origin& origin, Observation&& o) { collector.on_result(i, origin, std::move(o)); },
+                        &stop_requested);
+        } catch (const std::exception& e) {
+            internal_error = e.what();
+        } catch (...) {
+            internal_error = "unknown exception";
+        }
     }
     report.finished_ms = now_ms();
-    report.complete = !stop_requested.load();
+    report.complete = !stop_requested.load() && !internal_error;
     if (!report.complete) collector.add_unscanned();
     collector.finish(report);
 
@@ -212,6 +242,10 @@ int scan_command(const std::vector<std::string>& args) {
     const std::string summary = reports::render_summary(report, !stdout_taken && isatty(STDOUT_FILENO) != 0);
     (stdout_taken ? std::cerr : std::cout) << summary << std::flush;
 
+    if (internal_error) {
+        std::cerr << "originscan: internal error: " << *internal_error << "\n";
+        return exit_internal;
+    }
     if (!report.complete) return 128 + stop_signal.load();
     return rules::exit_status(report);
 }

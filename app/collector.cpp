@@ -115,7 +115,6 @@ void Collector::emit(OriginResult& result) {
     tally_.add(result);
     live_.by_class[static_cast<std::size_t>(result.classification.cls)].fetch_add(1, std::memory_order_relaxed);
     live_.done.fetch_add(1, std::memory_order_relaxed);
-    if (ndjson_ && std::fwrite(line.data(), 1, line.size(), ndjson_) != line.size()) output_failed(paths_.ndjson);
     if (json_) json_->put(result.index, json);
     if (junit_) junit_->put(result.index, junit);
 
@@ -124,10 +123,15 @@ void Collector::emit(OriginResult& result) {
         violating_rows_ += violating;
         rows_.push_back(std::move(result));
     }
+    // Last, so that a failed write leaves this origin fully accounted for elsewhere.
+    if (ndjson_ && !ndjson_failed_ && std::fwrite(line.data(), 1, line.size(), ndjson_) != line.size()) {
+        ndjson_failed_ = true;  // thrown once (it fails the scan); the other reports still get written
+        output_failed(paths_.ndjson);
+    }
 }
 
 void Collector::finish(Report& report) {
-    if (ndjson_ && std::fflush(ndjson_) != 0) output_failed(paths_.ndjson);
+    if (ndjson_ && !ndjson_failed_ && std::fflush(ndjson_) != 0) output_failed(paths_.ndjson);
     std::sort(rows_.begin(), rows_.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
     report.origins = std::move(rows_);
     report.tally = tally_;

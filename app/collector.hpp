@@ -63,6 +63,7 @@ private:
     std::vector<OriginResult> rows_;  // what the summary lists
     std::size_t violating_rows_ = 0;
     std::FILE* ndjson_ = nullptr;
+    bool ndjson_failed_ = false;
     std::unique_ptr<Spool> json_, junit_;
 };
 
