@@ -214,13 +214,24 @@ many=$tmp/many-duplicates.txt
 "$python" -c 'import sys; sys.stdout.write("dup.test@127.0.0.2:%s\n" % sys.argv[1] * 200000)' "$PORT_REFUSED" >"$many"
 start=$(date +%s%N)
 rc=0
-timeout 120 "$ORIGINSCAN" scan --http-port 0 --timeout 5 "$many" >"$tmp/many.out" 2>"$tmp/many.err" || rc=$?
+mkdir "$tmp/spill"
+TMPDIR=$tmp/spill timeout 120 "$ORIGINSCAN" scan --http-port 0 --timeout 5 "$many" >"$tmp/many.out" 2>"$tmp/many.err" || rc=$?
 ms=$((($(date +%s%N) - start) / 1000000))
 # Quadratic duplicate search took 56 s here; linear takes well under one.
 if [[ $rc -eq 0 ]] && grep -q '^200000 origins' "$tmp/many.out" && ((ms < 30000)); then
     ok "200,000 duplicate lines: scanned once, reported 200,000 times, in $ms ms"
 else
     fail "200,000 duplicate lines: exit $rc after $ms ms; $(grep origins "$tmp/many.out" | head -1) $(head -c 200 "$tmp/many.err")"
+fi
+
+# The record of a list this long is spilled to an anonymous file in $TMPDIR: one that does
+# not exist is an I/O error naming it.
+rc=0
+TMPDIR=$tmp/absent timeout 120 "$ORIGINSCAN" scan --http-port 0 "$many" >/dev/null 2>"$tmp/absent.err" || rc=$?
+if [[ $rc -eq 3 ]] && grep -qF "temporary origin record in $tmp/absent: No such file or directory" "$tmp/absent.err"; then
+    ok "a big list's record goes to \$TMPDIR: $(cat "$tmp/absent.err")"
+else
+    fail "TMPDIR not honoured for the record: exit $rc, $(head -c 300 "$tmp/absent.err")"
 fi
 
 echo "== 3. line length capped while reading"
