@@ -97,6 +97,7 @@ struct ThreadState {
         mailbox->io = nullptr;
     }
     asio::io_context io{1};
+    asio::steady_timer watch{io};  // the stop watcher's poll; the last worker cancels it
     std::shared_ptr<Mailbox> mailbox = std::make_shared<Mailbox>();
     std::unordered_set<Conn*> live;
     unsigned workers = 0;
@@ -268,7 +269,7 @@ std::size_t Scanner::scan(OriginSource& source, const StreamSink& sink, const st
         // out (the watcher ends when none is left), and what it threw stops the whole scan.
         for (unsigned w = 0; w < ts.workers; ++w)
             asio::co_spawn(ts.io, impl.worker(ts), [&impl, &ts](std::exception_ptr e) {
-                --ts.workers;
+                if (--ts.workers == 0) ts.watch.cancel();  // the watcher ends now, not at its next poll
                 if (e) impl.fail(ts, e);
             });
         asio::co_spawn(ts.io, impl.stop_watch(ts), [&impl, &ts](std::exception_ptr e) {
@@ -332,11 +333,10 @@ awaitable<void> Scanner::Impl::worker(ThreadState& ts) {
 // Polls the stop flag (and a failure on another thread); when either turns, closes every
 // socket in flight on this thread. Ends with the last worker.
 awaitable<void> Scanner::Impl::stop_watch(ThreadState& ts) {
-    asio::steady_timer timer(ts.io);
     while (ts.workers > 0) {
         if (stopping()) ts.abort_all();
-        timer.expires_after(std::chrono::milliseconds(50));
-        co_await timer.async_wait(use_tuple);
+        ts.watch.expires_after(std::chrono::milliseconds(50));
+        co_await ts.watch.async_wait(use_tuple);
     }
 }
 
