@@ -26,7 +26,7 @@ scan_args=(--ca-file "$CA_FILE" --no-system-trust --http-port "$HTTP_PORT")
 # $tmp/NAME.count; its port in $tmp/NAME.port.
 start_silent() {
     local name=$1
-    "$python" - "$tmp/$name" </dev/null >/dev/null 2>&1 <<'EOF' &
+    "$python" - "$tmp/$name" >/dev/null 2>&1 <<'EOF' &
 import os, signal, socket, sys
 signal.alarm(200)
 prefix = sys.argv[1]
@@ -84,9 +84,9 @@ list=$tmp/list.txt
     echo "http-on-tls.demo.test@127.0.0.1:$PORT_HTTP_ON_TLS"
     echo "expired.demo.test@127.0.0.1:$PORT_EXPIRED"
 } >"$list"
-for spec in $(grep -v '^#' "$list"); do
+while read -r spec; do
     grep -qF "$spec"$'\t' "$fixture/expected.tsv" || { fail "expected.tsv lacks $spec"; e2e_end; }
-done
+done < <(grep -v '^#' "$list")
 
 # scan_ok NAME ARGS...: exit 0 and a report (at $tmp/NAME.json) that check_json accepts.
 scan_ok() {
@@ -107,9 +107,11 @@ echo "== 1. each list read once"
 scan_ok regular-file "$list"
 scan_ok "pipe-dev-stdin" /dev/stdin <"$list"  # a file on stdin; the pipe follows
 rc=0
+# shellcheck disable=SC2002  # a pipe is the point
 cat "$list" | timeout 60 "$ORIGINSCAN" scan "${scan_args[@]}" --json "$tmp/pipe.json" /dev/stdin >/dev/null 2>"$tmp/pipe.err" || rc=$?
 if [[ $rc -eq 0 ]] && check_json "$tmp/pipe.json" "$list"; then ok "cat list | scan /dev/stdin"; else fail "cat list | scan /dev/stdin: exit $rc $(head -c 300 "$tmp/pipe.err")"; fi
 rc=0
+# shellcheck disable=SC2002  # a pipe is the point
 cat "$list" | timeout 60 "$ORIGINSCAN" scan "${scan_args[@]}" --json "$tmp/dash.json" - >/dev/null 2>"$tmp/dash.err" || rc=$?
 if [[ $rc -eq 0 ]] && check_json "$tmp/dash.json" "$list"; then ok "cat list | scan -"; else fail "cat list | scan -: exit $rc $(head -c 300 "$tmp/dash.err")"; fi
 scan_ok process-substitution <(cat "$list")
@@ -145,7 +147,7 @@ fi
 echo "== 2. duplicates by exact identity"
 # A TLS server choosing its certificate by SNI: sni-a's chain for the first name, sni-b's for
 # the second (both from make-certs). It logs each SNI it is asked for.
-"$python" - "$fixture" "$tmp/sni" </dev/null >/dev/null 2>"$tmp/sni.err" <<'EOF' &
+"$python" - "$fixture" "$tmp/sni" >/dev/null 2>"$tmp/sni.err" <<'EOF' &
 import os, signal, socket, ssl, sys, threading
 signal.alarm(200)
 fixture, prefix = sys.argv[1:]
@@ -405,7 +407,10 @@ for t in 0.0004 0.0009; do
         fail "--timeout $t: exit $rc, $(cat "$tmp/err")"
     fi
 done
-"$ORIGINSCAN" --help | grep -q "less than 1 ms is an error" && ok "--help says how --timeout is rounded" ||
+if "$ORIGINSCAN" --help | grep -q "less than 1 ms is an error"; then
+    ok "--help says how --timeout is rounded"
+else
     fail "--help does not say how --timeout is rounded"
+fi
 
 e2e_end

@@ -29,6 +29,7 @@ list=$tmp/origins.txt
 } >"$list"
 
 # check_report NAME JSON JUNIT: the report contract above.
+# shellcheck disable=SC2317  # called through check
 check_report() {
     python3 - "$2" "$3" "$list" "$SOURCE_DIR/reports/report.schema.json" <<'EOF'
 import json, sys
