@@ -6,13 +6,19 @@
 #include "app/progress.hpp"
 #include "app/usage_error.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <functional>
 #include <iostream>
 #include <sstream>
 
@@ -53,6 +59,20 @@ void install_signal_handlers() {
     sigaction(SIGTERM, &sa, nullptr);
     signal(SIGPIPE, SIG_IGN);
 }
+
+#ifdef ORIGINSCAN_TEST_HOOKS
+// Test builds only (ORIGINSCAN_TESTS): ORIGINSCAN_TEST_THROW_AT=INDEX makes the scan throw
+// before the origin with that input index, so that tests can drive a scanner thread's
+// failure through the binary (tests/e2e/worker_failure.sh).
+std::function<void(std::size_t, const Origin&)> test_hook_from_env() {
+    const char* at = std::getenv("ORIGINSCAN_TEST_THROW_AT");
+    if (!at || !*at) return {};
+    const std::size_t index = std::stoul(at);
+    return [index](std::size_t i, const Origin&) {
+        if (i == index) throw std::runtime_error("test hook: injected failure before origin " + std::to_string(i));
+    };
+}
+#endif
 
 std::int64_t now_ms() {
     using namespace std::chrono;
@@ -104,7 +124,8 @@ po::options_description scan_options(Cli& cli, RawOptions& raw) {
         ("progress", po::bool_switch(&cli.progress), "show progress on stderr even when it is not a terminal")
         ("concurrency", po::value(&s.concurrency)->default_value(256), "origins in flight")
         ("timeout", po::value(&s.timeout_s)->default_value(10.0, "10"),
-         "per-origin deadline in seconds for resolve, connect and handshake")
+         "per-origin deadline in seconds for resolve, connect and handshake: 0.001 to 3600, "
+         "rounded to whole milliseconds (less than 1 ms is an error)")
         ("http-port", po::value(&http_port)->default_value(80),
          "probed for plaintext when the TLS port refuses (0: off)")
         ("now", po::value(&now_text), "judge certificate validity at this RFC 3339 time")
@@ -139,7 +160,8 @@ Cli parse_cli(const std::vector<std::string>& args, bool& help) {
     }
     auto& s = cli.settings;
     if (s.concurrency < 1 || s.concurrency > 100000) throw UsageError("--concurrency must be 1 to 100000");
-    if (!(s.timeout_s > 0 && s.timeout_s <= 3600)) throw UsageError("--timeout must be more than 0 and at most 3600 seconds");
+    if (!(s.timeout_s >= 0.001 && s.timeout_s <= 3600))
+        throw UsageError("--timeout must be 0.001 to 3600 seconds (1 ms at least)");
     if (s.expiry_days < 0 || s.expiry_days > 36500) throw UsageError("--expiry-days must be 0 to 36500");
     if (raw.http_port < 0 || raw.http_port > 65535) throw UsageError("--http-port must be 0 to 65535");
     s.http_port = static_cast<std::uint16_t>(raw.http_port);
@@ -162,14 +184,79 @@ Cli parse_cli(const std::vector<std::string>& args, bool& help) {
     return cli;
 }
 
+// A file as the clash check sees it: its device and inode when it exists, its absolute
+// path with symbolic links resolved (as far as they exist) and "." and ".." gone.
+struct FileIdentity {
+    bool exists = false;
+    bool char_device = false;
+    dev_t device = 0;
+    ino_t inode = 0;
+    std::string path;
+};
+
+FileIdentity file_identity(const std::string& path) {
+    namespace fs = std::filesystem;
+    FileIdentity id;
+    struct stat st {};
+    if (path == "-" ? ::fstat(STDIN_FILENO, &st) == 0 : ::stat(path.c_str(), &st) == 0) {
+        id = {true, S_ISCHR(st.st_mode), st.st_dev, st.st_ino, {}};
+    }
+    if (path == "-") return id;
+    std::error_code ec;
+    fs::path normal = fs::weakly_canonical(fs::absolute(path, ec), ec);
+    id.path = ec ? fs::absolute(path).lexically_normal().string() : normal.string();
+    return id;
+}
+
+bool same_file(const FileIdentity& a, const FileIdentity& b) {
+    if (a.exists && b.exists) return a.device == b.device && a.inode == b.inode;
+    return !a.path.empty() && a.path == b.path;
+}
+
+// An output that is an input, or another output, would destroy it: refused (exit 2) before
+// anything is read or connected. Devices (/dev/null, a terminal) are exempt: writing to one
+// destroys nothing.
+void check_outputs_distinct(const Cli& cli) {
+    struct Named {
+        std::string what;
+        const std::string* path;
+        FileIdentity id;
+    };
+    std::vector<Named> outputs, inputs;
+    for (auto [what, path] : {std::pair{"--json", &cli.outputs.json}, {"--junit", &cli.outputs.junit},
+                              {"--ndjson", &cli.outputs.ndjson}})
+        if (!path->empty() && *path != "-") outputs.push_back({what, path, file_identity(*path)});
+    const auto& s = cli.settings;
+    for (const auto& list : s.lists) inputs.push_back({"the list", &list, file_identity(list)});
+    for (const auto& ca : s.ca_files) inputs.push_back({"--ca-file", &ca, file_identity(ca)});
+    if (!s.rules_file.empty()) inputs.push_back({"--rules", &s.rules_file, file_identity(s.rules_file)});
+    if (!s.baseline_file.empty()) inputs.push_back({"--baseline", &s.baseline_file, file_identity(s.baseline_file)});
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+        const Named& out = outputs[i];
+        if (out.id.char_device) continue;
+        for (std::size_t j = 0; j < i; ++j)
+            if (same_file(outputs[j].id, out.id))
+                throw UsageError(outputs[j].what + " " + *outputs[j].path + " and " + out.what + " " + *out.path +
+                                 " are the same file: each report needs its own");
+        for (const Named& in : inputs)
+            if (same_file(in.id, out.id))
+                throw UsageError(out.what + " " + *out.path + " would overwrite " + in.what + " " +
+                                 (*in.path == "-" ? "(stdin)" : *in.path));
+    }
+}
+
 int scan_command(const std::vector<std::string>& args) {
     bool help = false;
     Cli cli = parse_cli(args, help);
     if (help) return 0;
     const auto& settings = cli.settings;
+    // Before anything slow (a list on a FIFO can take its time): SIGINT from here on ends the
+    // run with its reports.
+    install_signal_handlers();
+    check_outputs_distinct(cli);
 
-    // Everything the user gave is checked before the first connection.
-    const OriginLists lists(cli.origin_specs, settings.lists);
+    // Everything the user gave is checked before the first connection; each list read once.
+    const OriginLists lists(cli.origin_specs, settings.lists, &stop_requested);
     rules::Policy policy;
     if (!settings.rules_file.empty()) policy = rules::parse_policy(read_input(settings.rules_file), settings.rules_file);
     std::optional<Report> baseline;
@@ -182,8 +269,11 @@ int scan_command(const std::vector<std::string>& args) {
     options.ca_files = settings.ca_files;
     options.system_trust = settings.system_trust;
     options.concurrency = settings.concurrency;
-    options.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(settings.timeout_s * 1000));
+    options.timeout = std::chrono::milliseconds(std::llround(settings.timeout_s * 1000));
     options.http_port = settings.http_port;
+#ifdef ORIGINSCAN_TEST_HOOKS
+    options.test_hook = test_hook_from_env();
+#endif
     scanner::Scanner engine(options);  // TrustError: bad --ca-file
 
     Report report;
@@ -194,17 +284,25 @@ int scan_command(const std::vector<std::string>& args) {
     rules::Judge judge(policy, baseline ? &*baseline : nullptr, report.settings, report.judged_at);
     Collector collector(lists, judge, report, cli.outputs, &stop_requested);  // a failed output stops the scan
 
-    install_signal_handlers();
+    // A scan that fails (the scanner rethrows what one of its threads threw) still gets its
+    // reports: what was delivered stays, the rest is not-scanned, the run marked incomplete.
+    std::optional<std::string> internal_error;
     {
         std::optional<Progress> progress;
         if (cli.progress || isatty(STDERR_FILENO)) progress.emplace(collector.live(), lists.size(), isatty(STDERR_FILENO));
         auto source = lists.source();
-        engine.scan(*source,
-                    [&](std::size_t i, const Origin& origin, Observation&& o) { collector.on_result(i, origin, std::move(o)); },
-                    &stop_requested);
+        try {
+            engine.scan(*source,
+                        [&](std::size_t i, const Origin& origin, Observation&& o) { collector.on_result(i, origin, std::move(o)); },
+                        &stop_requested);
+        } catch (const std::exception& e) {
+            internal_error = e.what();
+        } catch (...) {
+            internal_error = "unknown exception";
+        }
     }
     report.finished_ms = now_ms();
-    report.complete = !stop_requested.load();
+    report.complete = !stop_requested.load() && !internal_error;
     if (!report.complete) collector.add_unscanned();
     collector.finish(report);
 
@@ -212,17 +310,28 @@ int scan_command(const std::vector<std::string>& args) {
     const std::string summary = reports::render_summary(report, !stdout_taken && isatty(STDOUT_FILENO) != 0);
     (stdout_taken ? std::cerr : std::cout) << summary << std::flush;
 
+    if (internal_error) std::cerr << "originscan: internal error: " << *internal_error << "\n";
     const std::vector<std::string> output_errors = collector.errors();  // the first is what stopped the scan
     for (const std::string& error : output_errors) std::cerr << "originscan: " << error << "\n";
-    if (!output_errors.empty()) return exit_internal;
-
-    if (!report.complete) return 128 + stop_signal.load();
+    if (internal_error || !output_errors.empty()) return exit_internal;
+    // A signal that came while the reports were written (complete, they were finished) still
+    // says so in the status.
+    if (stop_signal.load() != 0) return 128 + stop_signal.load();
     return rules::exit_status(report);
 }
 
 }  // namespace
 
+// A closed 0, 1 or 2 would be taken by the next file opened (a report, the NDJSON stream),
+// and what goes to stdout or stderr (summary, progress, messages) would land in it: each
+// closed one is opened on /dev/null first (open takes the lowest free descriptor).
+void open_closed_standard_fds() {
+    for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; ++fd)
+        if (::fcntl(fd, F_GETFD) < 0 && errno == EBADF && ::open("/dev/null", O_RDWR) < 0) return;  // nothing better
+}
+
 int run(int argc, char** argv) {
+    open_closed_standard_fds();
     std::vector<std::string> args(argv + 1, argv + argc);
     try {
         if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {

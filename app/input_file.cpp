@@ -11,7 +11,7 @@
 
 namespace originscan::app {
 
-InputFile::InputFile(const std::string& path) : path_(path) {
+InputFile::InputFile(const std::string& path, const std::atomic<bool>* stop) : path_(path), stop_(stop) {
     if (path == "-") {
         fd_ = STDIN_FILENO;
         path_ = "<stdin>";
@@ -20,8 +20,16 @@ InputFile::InputFile(const std::string& path) : path_(path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) throw UsageError(path + ": " + std::strerror(errno));
     if (S_ISDIR(st.st_mode)) throw UsageError(path + ": is a directory");
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw UsageError(path + ": " + std::strerror(errno));
+    // A FIFO's open waits for a writer; the signal handlers are installed without SA_RESTART,
+    // so SIGINT ends that wait with EINTR.
+    while ((fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC)) < 0)
+        if (!interrupted(errno)) throw UsageError(path + ": " + std::strerror(errno));
+}
+
+bool InputFile::interrupted(int error) const {
+    if (error != EINTR) return false;
+    if (stop_ && stop_->load()) throw InputInterrupted{};
+    return true;  // another signal: try again
 }
 
 InputFile::~InputFile() {
@@ -29,10 +37,11 @@ InputFile::~InputFile() {
 }
 
 std::size_t InputFile::read_some(char* buffer, std::size_t size) {
+    if (stop_ && stop_->load()) throw InputInterrupted{};  // a signal between two reads
     for (;;) {
         const ssize_t n = ::read(fd_, buffer, size);
         if (n >= 0) return static_cast<std::size_t>(n);
-        if (errno != EINTR) throw UsageError(path_ + ": read error: " + std::strerror(errno));
+        if (!interrupted(errno)) throw UsageError(path_ + ": read error: " + std::strerror(errno));
     }
 }
 

@@ -2,15 +2,21 @@
 // report a failed read (EIO) as an end of file, which would drop the rest of it silently.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <string>
 
 namespace originscan::app {
 
+// Thrown instead of waiting on when a signal interrupted open(2) or read(2) (a FIFO with no
+// writer yet, a slow pipe) and `stop` says the run is to stop.
+struct InputInterrupted {};
+
 class InputFile {
 public:
     // Throws UsageError: "PATH: No such file or directory", "PATH: is a directory", ...
-    explicit InputFile(const std::string& path);
+    // With `stop`: InputInterrupted when a signal interrupts a wait and *stop is true.
+    explicit InputFile(const std::string& path, const std::atomic<bool>* stop = nullptr);
     ~InputFile();
     InputFile(const InputFile&) = delete;
     InputFile& operator=(const InputFile&) = delete;
@@ -22,8 +28,11 @@ public:
     static std::string read_all(const std::string& path, std::size_t limit);
 
 private:
+    bool interrupted(int error) const;
+
     std::string path_;
     int fd_ = -1;
+    const std::atomic<bool>* stop_ = nullptr;
 };
 
 }  // namespace originscan::app

@@ -1,147 +1,211 @@
 #include "app/origin_lists.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <unordered_map>
 
 #include "app/input_file.hpp"
 #include "app/usage_error.hpp"
+#include "reports/atomic_file.hpp"
 
 namespace originscan::app {
 namespace {
 
 constexpr std::size_t max_shown_errors = 20;
+// The record stays in memory up to this size, then moves to a temporary file.
+constexpr std::size_t max_record_in_memory = 8u << 20;
+constexpr std::size_t record_chunk = 1u << 16;  // file writes and reads
 
-// 64-bit FNV-1a of what makes two specs the same origin.
-std::uint64_t origin_key(const Origin& o) {
-    std::uint64_t h = 1469598103934665603ull;
-    auto mix = [&h](std::string_view bytes) {
-        for (const unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
-        h = (h ^ 0xff) * 1099511628211ull;  // separator: ("ab","c") differs from ("a","bc")
-    };
-    mix(o.name);
-    mix(std::to_string(o.port));
-    mix(o.address);
-    return h;
+[[noreturn]] void record_failed(const std::string& what) {
+    throw reports::OutputError("temporary origin record " + what + ": " + std::strerror(errno));
 }
 
-// Lines of a list file, or of the saved stdin text.
-class LineReader {
-public:
-    LineReader(const std::string& path, const std::string& stdin_text) {
-        if (path == "-") {
-            text_ = stdin_text;
-            done_ = true;
-        } else {
-            file_.emplace(path);
-        }
-    }
+// An anonymous temporary file in $TMPDIR (else /tmp): gone when closed.
+int anonymous_temp_file() {
+    const char* env = std::getenv("TMPDIR");
+    const std::string dir = env && *env ? env : "/tmp";
+    int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0) return fd;
+    std::string path = dir + "/originscan-origins.XXXXXX";  // O_TMPFILE unsupported there
+    fd = ::mkostemp(path.data(), O_CLOEXEC);
+    if (fd < 0) record_failed("in " + dir);
+    ::unlink(path.c_str());
+    return fd;
+}
 
-    bool next(std::string& line) {
-        for (;;) {
-            if (const auto end = text_.find('\n', pos_); end != std::string::npos) {
-                line.assign(text_, pos_, end - pos_);
-                pos_ = end + 1;
-                return true;
-            }
-            if (done_) {
-                if (pos_ >= text_.size()) return false;
-                line.assign(text_, pos_);
-                pos_ = text_.size();
-                return true;
-            }
-            text_.erase(0, pos_);
-            pos_ = 0;
-            char buffer[1 << 16];
-            const std::size_t n = file_->read_some(buffer, sizeof buffer);
-            if (n == 0) done_ = true;
-            text_.append(buffer, n);
-        }
-    }
+// 64-bit hash of an identity, to sort by: equal keys are only candidates, compared in full.
+std::uint64_t identity_key(const Origin& origin) {
+    return OriginIdentityHash{}(identity_of(origin));
+}
 
-private:
-    std::optional<InputFile> file_;
-    std::string text_;
-    std::size_t pos_ = 0;
-    bool done_ = false;
-};
-
-// Every spec of the run in input order, one at a time: the --origin specs first, then each
-// list's lines without comments and blanks. `where` is "--origin" or "FILE:LINE".
-class SpecCursor {
-public:
-    SpecCursor(const std::vector<std::string>& specs, const std::vector<std::string>& lists,
-               const std::string& stdin_text)
-        : specs_(specs), lists_(lists), stdin_text_(stdin_text) {}
-
-    // `spec` stays valid until the next call.
-    bool next(std::string_view& spec, std::string& where) {
-        if (spec_ < specs_.size()) {
-            spec = specs_[spec_++];
-            where = "--origin";
-            return true;
-        }
-        for (;;) {
-            if (!in_) {
-                if (list_ == lists_.size()) return false;
-                const std::string& path = lists_[list_++];
-                shown_ = path == "-" ? "<stdin>" : path;
-                line_number_ = 0;
-                in_.emplace(path, stdin_text_);
-            }
-            if (!in_->next(line_)) {
-                in_.reset();
-                continue;
-            }
-            ++line_number_;
-            spec = origin_line_spec(line_);
-            if (spec.empty()) continue;
-            where = shown_ + ":" + std::to_string(line_number_);
-            return true;
-        }
-    }
-
-private:
-    const std::vector<std::string>& specs_;
-    const std::vector<std::string>& lists_;
-    const std::string& stdin_text_;
-    std::size_t spec_ = 0;
-    std::size_t list_ = 0;
-    std::optional<LineReader> in_;
-    std::string shown_, line_;
-    std::size_t line_number_ = 0;
-};
+Origin parse_recorded(const std::string& spec, std::string where) {
+    auto parsed = parse_origin_spec(spec);  // validated when read: cannot fail
+    auto* origin = std::get_if<Origin>(&parsed);
+    if (!origin) throw std::logic_error(where + ": a recorded origin no longer parses");
+    origin->where = std::move(where);
+    return std::move(*origin);
+}
 
 }  // namespace
 
-// Calls visit(spec, where) for every spec of the run, in input order: --origin first, then the
-// lists. `where` is "--origin" or "FILE:LINE".
-template <class Visit>
-void OriginLists::read_all(Visit&& visit) const {
-    SpecCursor cursor(specs_, lists_, stdin_text_);
-    std::string_view spec;
-    std::string where;
-    while (cursor.next(spec, where)) visit(spec, std::move(where));
+// Every valid spec with its FILE:LINE, in input order: [u32 spec size][u32 where size][spec]
+// [where], appended to memory, or past max_record_in_memory to an anonymous file.
+class OriginLists::Record {
+public:
+    ~Record() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+
+    void add(std::string_view spec, std::string_view where) {
+        const std::uint32_t sizes[2] = {static_cast<std::uint32_t>(spec.size()), static_cast<std::uint32_t>(where.size())};
+        buffer_.append(reinterpret_cast<const char*>(sizes), sizeof sizes).append(spec).append(where);
+        size_ += sizeof sizes + spec.size() + where.size();
+        if (fd_ < 0 && buffer_.size() > max_record_in_memory) fd_ = anonymous_temp_file();
+        if (fd_ >= 0 && buffer_.size() >= record_chunk) flush();
+    }
+
+    // Done adding: whatever is buffered goes to the file (if there is one).
+    void seal() {
+        if (fd_ >= 0) flush();
+    }
+
+    class Reader {
+    public:
+        explicit Reader(const Record& record) : record_(record) {}
+
+        bool next(std::string& spec, std::string& where) {
+            if (offset_ == record_.size_) return false;
+            std::uint32_t sizes[2];
+            read(reinterpret_cast<char*>(sizes), sizeof sizes);
+            spec.resize(sizes[0]);
+            where.resize(sizes[1]);
+            read(spec.data(), spec.size());
+            read(where.data(), where.size());
+            return true;
+        }
+
+    private:
+        void read(char* out, std::size_t n) {
+            if (record_.fd_ < 0) {
+                std::memcpy(out, record_.buffer_.data() + offset_, n);
+                offset_ += n;
+                return;
+            }
+            while (n > 0) {
+                if (pos_ == chunk_.size()) {
+                    chunk_.resize(record_chunk);
+                    const ssize_t got = ::pread(record_.fd_, chunk_.data(), chunk_.size(), static_cast<off_t>(offset_));
+                    if (got <= 0) record_failed("read");
+                    chunk_.resize(static_cast<std::size_t>(got));
+                    pos_ = 0;
+                }
+                const std::size_t take = std::min(n, chunk_.size() - pos_);
+                std::memcpy(out, chunk_.data() + pos_, take);
+                pos_ += take;
+                offset_ += take;
+                out += take;
+                n -= take;
+            }
+        }
+
+        const Record& record_;
+        std::uint64_t offset_ = 0;
+        std::string chunk_;
+        std::size_t pos_ = 0;
+    };
+
+private:
+    void flush() {
+        std::size_t done = 0;
+        while (done < buffer_.size()) {
+            const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) record_failed("write");
+            done += static_cast<std::size_t>(n);
+        }
+        buffer_.clear();
+    }
+
+    std::string buffer_;  // all of it in memory, or what is not yet in the file
+    std::uint64_t size_ = 0;
+    int fd_ = -1;
+};
+
+namespace {
+
+// Calls line(text, number) for each line of `file` (without its '\n'). A line longer than
+// max_list_line_bytes ends the reading: its message is returned.
+template <class Line>
+std::optional<std::string> for_each_line(InputFile& file, const std::string& shown, Line&& line) {
+    std::string pending;  // never more than a chunk plus a partial line
+    std::size_t number = 0;
+    auto too_long = [&] {
+        return shown + ":" + std::to_string(number + 1) + ": line longer than " +
+               std::to_string(max_list_line_bytes) + " bytes (the limit for a list line)";
+    };
+    char buffer[1 << 16];
+    for (;;) {
+        const std::size_t n = file.read_some(buffer, sizeof buffer);
+        if (n == 0) break;
+        pending.append(buffer, n);
+        std::size_t start = 0;
+        for (std::size_t end; (end = pending.find('\n', start)) != std::string::npos; start = end + 1) {
+            if (end - start > max_list_line_bytes) return too_long();
+            line(std::string_view(pending).substr(start, end - start), ++number);
+        }
+        pending.erase(0, start);
+        if (pending.size() > max_list_line_bytes) return too_long();
+    }
+    if (!pending.empty()) line(std::string_view(pending), ++number);
+    return std::nullopt;
 }
 
-OriginLists::OriginLists(std::vector<std::string> specs, std::vector<std::string> lists)
-    : specs_(std::move(specs)), lists_(std::move(lists)) {
-    if (std::count(lists_.begin(), lists_.end(), "-") > 1) throw UsageError("'-' (stdin) given more than once");
-    if (std::find(lists_.begin(), lists_.end(), "-") != lists_.end())
-        stdin_text_ = InputFile::read_all("-", std::size_t{1} << 32);
+}  // namespace
+
+OriginLists::OriginLists(const std::vector<std::string>& specs, const std::vector<std::string>& lists,
+                         const std::atomic<bool>* stop)
+    : record_(std::make_unique<Record>()) {
+    if (std::count(lists.begin(), lists.end(), "-") > 1) throw UsageError("'-' (stdin) given more than once");
     std::vector<std::string> errors;
     std::size_t error_count = 0;
-    std::vector<std::pair<std::uint64_t, std::size_t>> keys;  // freed after this pass
-    read_all([&](std::string_view spec, std::string where) {
+    auto error = [&](std::string message) {
+        if (++error_count <= max_shown_errors) errors.push_back(std::move(message));
+    };
+    std::vector<std::pair<std::uint64_t, std::size_t>> keys;  // freed once duplicates are known
+    auto take = [&](std::string_view spec, const std::string& where) {
         auto parsed = parse_origin_spec(spec);
         if (auto* origin = std::get_if<Origin>(&parsed)) {
-            keys.emplace_back(origin_key(*origin), count_++);
-        } else if (++error_count <= max_shown_errors) {
-            errors.push_back(where == "--origin" ? "--origin \"" + std::string(spec) + "\": " + std::get<std::string>(parsed)
-                                                 : where + ": " + std::get<std::string>(parsed));
+            keys.emplace_back(identity_key(*origin), count_++);
+            record_->add(origin->input, where);
+        } else if (where == "--origin") {
+            error("--origin \"" + std::string(spec) + "\": " + std::get<std::string>(parsed));
+        } else {
+            error(where + ": " + std::get<std::string>(parsed));
         }
-    });
+    };
+
+    for (const auto& spec : specs) take(spec, "--origin");
+    try {
+        for (const auto& path : lists) {
+            const std::string shown = path == "-" ? "<stdin>" : path;
+            InputFile file(path, stop);
+            auto too_long = for_each_line(file, shown, [&](std::string_view text, std::size_t number) {
+                const std::string_view spec = origin_line_spec(text);
+                if (!spec.empty()) take(spec, shown + ":" + std::to_string(number));
+            });
+            if (too_long) error(std::move(*too_long));
+        }
+    } catch (const InputInterrupted&) {
+        interrupted_ = true;  // the run is to stop: it has the origins read so far
+    }
+    record_->seal();
+
     if (error_count > 0) {
         std::string message;
         for (const auto& e : errors) message += (message.empty() ? "" : "\n") + e;
@@ -149,34 +213,39 @@ OriginLists::OriginLists(std::vector<std::string> specs, std::vector<std::string
             message += "\n... and " + std::to_string(error_count - errors.size()) + " more bad lines";
         throw UsageError(message);
     }
-    if (count_ == 0) throw UsageError("no origins given (a LIST file, '-' or --origin SPEC)");
+    if (count_ == 0 && !interrupted_) throw UsageError("no origins given (a LIST file, '-' or --origin SPEC)");
+    find_duplicates(keys);
+}
 
-    // Duplicates: equal keys; the first in input order is scanned.
+OriginLists::~OriginLists() = default;
+
+// Origins whose keys are equal are candidates; one pass over the record compares them by
+// their full identity (expected O(1) each), so a key collision never merges two origins.
+void OriginLists::find_duplicates(std::vector<std::pair<std::uint64_t, std::size_t>>& keys) {
     duplicate_.assign(count_, false);
     std::sort(keys.begin(), keys.end());
-    std::vector<std::pair<std::size_t, std::size_t>> repeats;  // (later index, first index)
+    std::vector<bool> candidate(count_, false);
+    bool any = false;
     for (std::size_t i = 1; i < keys.size(); ++i) {
         if (keys[i].first != keys[i - 1].first) continue;
-        std::size_t first = i - 1;
-        while (first > 0 && keys[first - 1].first == keys[i].first) --first;
-        duplicate_[keys[i].second] = true;
-        repeats.emplace_back(keys[i].second, keys[first].second);
+        candidate[keys[i - 1].second] = candidate[keys[i].second] = true;
+        any = true;
     }
     keys.clear();
     keys.shrink_to_fit();
-    if (repeats.empty()) return;
-    // Their Origins (input text, FILE:LINE) are needed to report them: read once more.
-    std::sort(repeats.begin(), repeats.end());
-    std::size_t index = 0, next = 0;
-    read_all([&](std::string_view spec, std::string where) {
-        if (next < repeats.size() && repeats[next].first == index) {
-            Origin origin = std::get<Origin>(parse_origin_spec(spec));
-            origin.where = std::move(where);
-            duplicates_[repeats[next].second].emplace_back(index, std::move(origin));
-            ++next;
-        }
-        ++index;
-    });
+    if (!any) return;
+
+    std::unordered_map<OriginIdentity, std::size_t, OriginIdentityHash> first_of;  // candidates only
+    Record::Reader reader(*record_);
+    std::string spec, where;
+    for (std::size_t index = 0; reader.next(spec, where); ++index) {
+        if (!candidate[index]) continue;
+        Origin origin = parse_recorded(spec, where);
+        const auto [it, first] = first_of.try_emplace(identity_of(origin), index);
+        if (first) continue;
+        duplicate_[index] = true;
+        duplicates_[it->second].emplace_back(index, std::move(origin));
+    }
 }
 
 const std::vector<std::pair<std::size_t, Origin>>* OriginLists::duplicates_of(std::size_t index) const {
@@ -184,23 +253,17 @@ const std::vector<std::pair<std::size_t, Origin>>* OriginLists::duplicates_of(st
     return it == duplicates_.end() ? nullptr : &it->second;
 }
 
-// One pass over the lists, line by line, on the scanner's demand.
+// One pass over the record, on the scanner's demand.
 class OriginLists::Pass final : public scanner::OriginSource {
 public:
     Pass(const OriginLists& lists, bool with_duplicates)
-        : lists_(lists), with_duplicates_(with_duplicates), cursor_(lists.specs_, lists.lists_, lists.stdin_text_) {}
+        : lists_(lists), with_duplicates_(with_duplicates), reader_(*lists.record_) {}
 
     bool next(std::size_t& index, Origin& origin) override {
-        std::string_view spec;
-        std::string where;
-        while (cursor_.next(spec, where)) {
+        while (reader_.next(spec_, where_)) {
             const std::size_t i = index_++;
             if (!with_duplicates_ && lists_.duplicate_[i]) continue;
-            auto parsed = parse_origin_spec(spec);  // every spec was validated by the first pass
-            auto* parsed_origin = std::get_if<Origin>(&parsed);
-            if (!parsed_origin) throw std::runtime_error(where + ": changed while being scanned");
-            origin = std::move(*parsed_origin);
-            origin.where = std::move(where);
+            origin = parse_recorded(spec_, std::move(where_));
             index = i;
             return true;
         }
@@ -210,7 +273,8 @@ public:
 private:
     const OriginLists& lists_;
     bool with_duplicates_;
-    SpecCursor cursor_;
+    Record::Reader reader_;
+    std::string spec_, where_;
     std::size_t index_ = 0;
 };
 

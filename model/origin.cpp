@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <optional>
 
 #include "model/text.hpp"
@@ -271,6 +272,29 @@ std::variant<Origin, std::string> parse_origin_spec(std::string_view spec) {
     origin.name_is_ip = name.is_ip;
     origin.address = std::move(address.text);
     return origin;
+}
+
+namespace {
+
+// A name or address as identity: IPv6 in its RFC 5952 text, anything else lower case without a
+// trailing dot. (IPv4 needs nothing: the parser accepts only the strict dotted quad.)
+std::string identity_host(std::string_view host) {
+    if (auto v6 = canonical_ipv6(host)) return *v6;
+    if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+    return lower(host);
+}
+
+}  // namespace
+
+OriginIdentity identity_of(const Origin& origin) {
+    return {identity_host(origin.name), origin.port, identity_host(origin.address)};
+}
+
+std::size_t OriginIdentityHash::operator()(const OriginIdentity& id) const noexcept {
+    const std::size_t h = std::hash<std::string_view>{}(id.name);
+    const std::size_t a = std::hash<std::string_view>{}(id.address);
+    // boost::hash_combine's mixing, the port folded in with the address.
+    return h ^ (a + id.port + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2));
 }
 
 std::string_view origin_line_spec(std::string_view line) {

@@ -22,6 +22,27 @@ struct Origin {
     friend bool operator==(const Origin&, const Origin&) = default;
 };
 
+// What makes two specs the same origin (PRODUCT.md, "Outputs"): the name lower-cased without a
+// trailing dot, the port, and the address (an IP literal in its canonical text, a host name
+// like the name); never the text of the line. `GOOD.demo.test.:443@127.0.0.1` and
+// `good.demo.test@127.0.0.1` are one origin. Compared in full; the hash only buckets them.
+struct OriginIdentity {
+    std::string name;
+    std::uint16_t port = 443;
+    std::string address;
+
+    friend bool operator==(const OriginIdentity&, const OriginIdentity&) = default;
+    friend auto operator<=>(const OriginIdentity&, const OriginIdentity&) = default;
+};
+
+// Normalises again whatever the Origin holds (one built from a baseline report, say), so it
+// does not rely on the parser having done so.
+OriginIdentity identity_of(const Origin& origin);
+
+struct OriginIdentityHash {
+    std::size_t operator()(const OriginIdentity& id) const noexcept;
+};
+
 // One spec (no comment, no surrounding blanks). Either the origin or why it is malformed.
 std::variant<Origin, std::string> parse_origin_spec(std::string_view spec);
 

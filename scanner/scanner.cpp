@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <limits>
 #include <cstring>
+#include <exception>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -15,7 +16,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -97,9 +97,15 @@ struct ThreadState {
         mailbox->io = nullptr;
     }
     asio::io_context io{1};
+    asio::steady_timer watch{io};  // the stop watcher's poll; the last worker cancels it
     std::shared_ptr<Mailbox> mailbox = std::make_shared<Mailbox>();
     std::unordered_set<Conn*> live;
     unsigned workers = 0;
+
+    // Closes every socket in flight on this thread (on this thread only).
+    void abort_all() {
+        for (Conn* c : std::vector<Conn*>(live.begin(), live.end())) c->abort(false);
+    }
 };
 
 Conn::Conn(asio::io_context& io, ThreadState& ts) : socket(io), watchdog(io), wake(io), thread(ts) {
@@ -174,6 +180,15 @@ struct Scanner::Impl {
 
     awaitable<void> worker(ThreadState& ts);
     awaitable<void> stop_watch(ThreadState& ts);
+    bool stopping() const {
+        return failed.load(std::memory_order_relaxed) || (stop && stop->load(std::memory_order_relaxed));
+    }
+    // Keeps the first exception a worker, a watcher or a handler let out, and stops the scan:
+    // no thread takes another origin, each thread's watcher closes its sockets in flight.
+    // Called on `ts`'s thread, whose sockets it closes at once.
+    void fail(ThreadState& ts, std::exception_ptr e);
+    // One thread's event loop, run until its workers and watcher are done, whatever throws.
+    void run_loop(ThreadState& ts);
     awaitable<Observation> scan_origin(ThreadState& ts, const Origin& origin);
     awaitable<std::optional<Resolution>> resolve(std::shared_ptr<Conn> conn, const std::string& host);
     awaitable<void> handshake(Conn& conn, const Origin& origin, Probe& probe);
@@ -189,6 +204,9 @@ struct Scanner::Impl {
     std::atomic<std::size_t> delivered{0};
     const std::atomic<bool>* stop = nullptr;
     const StreamSink* sink = nullptr;
+    std::mutex failure_mutex;
+    std::exception_ptr failure;  // the first one
+    std::atomic<bool> failed{false};
 };
 
 Scanner::Scanner(ScannerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -241,18 +259,51 @@ std::size_t Scanner::scan(OriginSource& source, const StreamSink& sink, const st
     const std::size_t concurrency = std::min<std::size_t>(std::max(1u, impl.options.concurrency), expected);
     threads = static_cast<unsigned>(std::min<std::size_t>(threads, concurrency));
 
+    impl.failure = nullptr;
+    impl.failed = false;
     std::vector<std::unique_ptr<ThreadState>> states;
     for (unsigned t = 0; t < threads; ++t) {
         auto& ts = *states.emplace_back(std::make_unique<ThreadState>());
         ts.workers = static_cast<unsigned>(concurrency / threads + (t < concurrency % threads ? 1 : 0));
-        for (unsigned w = 0; w < ts.workers; ++w) asio::co_spawn(ts.io, impl.worker(ts), asio::detached);
-        if (stop) asio::co_spawn(ts.io, impl.stop_watch(ts), asio::detached);
+        // Each coroutine ends here, normally or by an exception: a worker always counts itself
+        // out (the watcher ends when none is left), and what it threw stops the whole scan.
+        for (unsigned w = 0; w < ts.workers; ++w)
+            asio::co_spawn(ts.io, impl.worker(ts), [&impl, &ts](std::exception_ptr e) {
+                if (--ts.workers == 0) ts.watch.cancel();  // the watcher ends now, not at its next poll
+                if (e) impl.fail(ts, e);
+            });
+        asio::co_spawn(ts.io, impl.stop_watch(ts), [&impl, &ts](std::exception_ptr e) {
+            if (e) impl.fail(ts, e);
+        });
     }
     std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads; ++t) pool.emplace_back([&ts = *states[t]] { ts.io.run(); });
-    states[0]->io.run();
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back([&impl, &ts = *states[t]] { impl.run_loop(ts); });
+    impl.run_loop(*states[0]);
     for (auto& th : pool) th.join();
+    if (impl.failure) std::rethrow_exception(impl.failure);
     return impl.delivered;
+}
+
+void Scanner::Impl::fail(ThreadState& ts, std::exception_ptr e) {
+    {
+        std::lock_guard lock(failure_mutex);
+        if (!failure) failure = e;
+    }
+    failed.store(true);
+    ts.abort_all();
+}
+
+void Scanner::Impl::run_loop(ThreadState& ts) {
+    for (;;) {
+        try {
+            ts.io.run();
+            return;
+        } catch (...) {
+            // A plain handler threw out of run(). Asio allows run() again without restart():
+            // the workers and the watcher still pending finish, now aborted.
+            fail(ts, std::current_exception());
+        }
+    }
 }
 
 Observation Scanner::scan_one(const Origin& origin) {
@@ -265,29 +316,27 @@ Observation Scanner::scan_one(const Origin& origin) {
 awaitable<void> Scanner::Impl::worker(ThreadState& ts) {
     Origin origin;
     for (;;) {
-        if (stop && stop->load(std::memory_order_relaxed)) break;
+        if (stopping()) break;
         std::size_t i = 0;
         {
             std::lock_guard lock(source_mutex);
             if (!source->next(i, origin)) break;
         }
+        if (options.test_hook) options.test_hook(i, origin);
         Observation observation = co_await scan_origin(ts, origin);
         if (observation.probes.empty()) break;  // abandoned: the scan is stopping
         (*sink)(i, origin, std::move(observation));
         delivered.fetch_add(1, std::memory_order_relaxed);
     }
-    --ts.workers;
 }
 
-// Polls the stop flag; when it turns, closes every socket in flight on this thread.
+// Polls the stop flag (and a failure on another thread); when either turns, closes every
+// socket in flight on this thread. Ends with the last worker.
 awaitable<void> Scanner::Impl::stop_watch(ThreadState& ts) {
-    asio::steady_timer timer(ts.io);
     while (ts.workers > 0) {
-        if (stop->load(std::memory_order_relaxed)) {
-            for (Conn* c : std::vector<Conn*>(ts.live.begin(), ts.live.end())) c->abort(false);
-        }
-        timer.expires_after(std::chrono::milliseconds(50));
-        co_await timer.async_wait(use_tuple);
+        if (stopping()) ts.abort_all();
+        ts.watch.expires_after(std::chrono::milliseconds(50));
+        co_await ts.watch.async_wait(use_tuple);
     }
 }
 

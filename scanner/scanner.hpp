@@ -23,6 +23,9 @@ struct ScannerOptions {
     std::uint16_t http_port = 80;       // probed when the TLS port refuses; 0: never
     unsigned threads = 0;               // event-loop threads; 0: one per core
     unsigned resolver_threads = 64;     // getaddrinfo threads doing wanted lookups at once
+    // Tests only: called on a scanner thread before each origin is scanned, to inject a
+    // failure (whatever it throws fails the scan as a throwing sink would). Empty in the app.
+    std::function<void(std::size_t index, const Origin& origin)> test_hook;
 };
 
 // Thrown by the Scanner constructor when the trust store cannot be built (unreadable or
@@ -52,6 +55,12 @@ public:
     // Scans every origin, at most options.concurrency at once; returns when all are done or
     // `stop` turned true (in-flight ones are then abandoned: their sockets closed, no result).
     // Returns how many origins got a result.
+    //
+    // Should anything throw on a scanner thread (the sink, an origin source, a GnuTLS wrapper,
+    // bad_alloc), the scan stops as if `stop` had turned: no origin is started, every socket in
+    // flight is closed, all threads are joined; then the first exception is rethrown from here.
+    // The results delivered to the sink before it stay valid; the origins without one got
+    // none (the caller reports them as not scanned).
     std::size_t scan(const std::vector<Origin>& origins, const ResultSink& sink,
                      const std::atomic<bool>* stop = nullptr);
 

@@ -255,8 +255,8 @@ done
 for n in abc 1e9 1.5 ""; do
     expect_usage "--concurrency \"$n\"" "for option '--concurrency' is invalid" -- scan --origin "$ok_origin" --concurrency "$n"
 done
-for t in 0 -5 nan inf 3601 1e9; do
-    expect_usage "--timeout $t" "--timeout must be more than 0 and at most 3600 seconds" -- \
+for t in 0 -5 nan inf 3601 1e9 0.0004 0.0009999; do
+    expect_usage "--timeout $t" "--timeout must be 0.001 to 3600 seconds (1 ms at least)" -- \
         scan --origin "$ok_origin" --timeout "$t"
 done
 expect_usage "--timeout abc" "for option '--timeout' is invalid" -- scan --origin "$ok_origin" --timeout abc

@@ -1,6 +1,8 @@
 // libFuzzer target: the origin list parser (model/origin.hpp), which reads whatever file the
 // user gives as LIST. Beyond "no crash, no sanitizer report", every origin it accepts must
-// parse again from its own `input` to the same origin, and every line is accounted for.
+// parse again from its own `input` to the same origin, and every line is accounted for. Its
+// identity (what duplicates and the baseline compare) is a fixed point: normalising it again
+// changes nothing, and equal identities hash equally.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -26,6 +28,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         originscan::Origin expected = origin;
         expected.where.clear();
         if (!(*reparsed == expected)) std::abort();
+
+        const originscan::OriginIdentity id = originscan::identity_of(origin);
+        originscan::Origin bare;
+        bare.name = id.name;
+        bare.port = id.port;
+        bare.address = id.address;
+        const originscan::OriginIdentity again_id = originscan::identity_of(bare);
+        if (!(again_id == id) || !(originscan::identity_of(*reparsed) == id)) std::abort();
+        if (originscan::OriginIdentityHash{}(again_id) != originscan::OriginIdentityHash{}(id)) std::abort();
     }
     for (const std::string& error : list.errors)
         if (error.rfind("fuzz.txt:", 0) != 0) std::abort();

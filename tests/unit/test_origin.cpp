@@ -359,3 +359,76 @@ TEST_CASE("origin list: empty and comment-only input", "[origin]") {
         CHECK(list.errors.empty());
     }
 }
+
+// ---- identity: what makes two specs the same origin (duplicates, baseline) -----------------
+
+OriginIdentity identity(std::string_view spec) {
+    auto parsed = parse_origin_spec(spec);
+    if (auto* error = std::get_if<std::string>(&parsed)) FAIL(std::string(spec) << ": " << *error);
+    return identity_of(std::get<Origin>(parsed));
+}
+
+struct SameOrigin {
+    std::string_view a, b;
+};
+
+// clang-format off
+const SameOrigin same_origins[] = {
+    {"good.demo.test@127.0.0.1:443",          "GOOD.demo.test.:443@127.0.0.1"},
+    {"good.demo.test@127.0.0.1",              "good.demo.test:443@127.0.0.1"},
+    {"good.demo.test",                        "https://Good.Demo.Test./path?q"},
+    {"good.demo.test:8443",                   "https://good.demo.test:8443/"},
+    {"a.test@Backend.Internal.",              "a.test@backend.internal"},
+    {"a.test@[2001:DB8:0:0:0:0:0:1]:8443",    "a.test:8443@[2001:db8::1]"},
+    {"[2001:db8::1]",                         "[2001:0db8::0001]:443"},
+    {"  a.test  ",                            "a.test"},
+};
+
+struct OtherOrigin {
+    std::string_view a, b, why;
+};
+
+const OtherOrigin other_origins[] = {
+    // 64-bit FNV-1a of name|port|address collides for these two: a key alone merged them.
+    {"ydgrvcawvhlxj.x.test@127.0.0.1",        "hjwhztuvmqkcg.x.test@127.0.0.1", "FNV-1a collision"},
+    {"a.test",                                "a.test:8443",                    "port"},
+    {"a.test@127.0.0.1",                      "a.test",                         "address given or not"},
+    {"a.test@127.0.0.1",                      "a.test@127.0.0.2",               "address"},
+    {"a.test@b.test",                         "b.test@a.test",                  "name and address swapped"},
+    {"ab.test@c.test",                        "a.test@bc.test",                 "split point"},
+    {"127.0.0.1",                             "a.test@127.0.0.1",               "IP name vs address"},
+    {"[::1]",                                 "[::2]",                          "IPv6"},
+};
+// clang-format on
+
+TEST_CASE("origin identity: respellings of one origin are equal, with equal hashes", "[origin]") {
+    for (const auto& c : same_origins) {
+        CAPTURE(std::string(c.a), std::string(c.b));
+        const auto a = identity(c.a), b = identity(c.b);
+        CHECK(a == b);
+        CHECK(OriginIdentityHash{}(a) == OriginIdentityHash{}(b));
+    }
+}
+
+TEST_CASE("origin identity: different origins differ, whatever their hashes", "[origin]") {
+    for (const auto& c : other_origins) {
+        CAPTURE(std::string(c.a), std::string(c.b), std::string(c.why));
+        CHECK_FALSE(identity(c.a) == identity(c.b));
+    }
+}
+
+TEST_CASE("origin identity: normalises an Origin the parser did not build", "[origin]") {
+    Origin o;
+    o.name = "Good.Demo.Test.";
+    o.port = 8443;
+    o.address = "2001:DB8::0:1";
+    const OriginIdentity id = identity_of(o);
+    CHECK(id.name == "good.demo.test");
+    CHECK(id.port == 8443);
+    CHECK(id.address == "2001:db8::1");
+    CHECK(id == identity("good.demo.test:8443@[2001:db8::1]"));
+}
+
+TEST_CASE("origin identity: 127.000.000.001 is not accepted, so never a second spelling", "[origin]") {
+    CHECK(std::holds_alternative<std::string>(parse_origin_spec("good.demo.test@127.000.000.001")));
+}

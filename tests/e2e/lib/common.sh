@@ -6,6 +6,7 @@
 #   e2e_begin NAME            # $tmp, $fixture; cleanup on EXIT (plus e2e_on_exit hooks)
 #   start_origins [SECONDS]   # tests/fixtures/origins up $fixture, then its env (ports, CA_FILE)
 #   ok WHAT / fail WHAT / check WHAT COMMAND...
+#   wait_for_file PATH [SECONDS]  # true once PATH exists, false after SECONDS (default 5)
 #   e2e_end                   # prints the counts, exits 1 on any failure
 set -euo pipefail
 : "${ORIGINSCAN:?set ORIGINSCAN to the originscan binary}"
@@ -29,6 +30,15 @@ check() {
     local what=$1
     shift
     if "$@"; then ok "$what"; else fail "$what"; fi
+}
+
+wait_for_file() {
+    local i
+    for ((i = 0; i < ${2:-5} * 10; i++)); do
+        [[ -e $1 ]] && return 0
+        sleep 0.1
+    done
+    return 1
 }
 
 # e2e_on_exit COMMAND: run COMMAND (a string) at exit, before the temp dir goes.
