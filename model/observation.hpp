@@ -49,6 +49,11 @@ struct TlsFacts {
     bool legacy_protocol = false;        // negotiated below TLS 1.2
     bool client_cert_requested = false;  // CertificateRequest seen
     std::string error;                   // alert or error after the certificate, if any
+    // Why the handshake did not complete, when it did not: tls-alert (an alert from the
+    // origin), bad-signature, bad-key-usage, weak-key-exchange (the client refused the
+    // origin's handshake), tls-error (anything else). Only an alert after a CertificateRequest
+    // leaves the origin classed by its certificate (rules/classify.cpp).
+    std::optional<Reason> failure;
     std::vector<CertFacts> chain;        // as presented, leaf first; never empty
     TrustFacts trust;
     bool name_matches = false;  // leaf matches NAME per RFC 6125 (IP SANs for an IP NAME)

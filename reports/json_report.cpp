@@ -75,6 +75,7 @@ ordered tls_json(const TlsFacts& tls, std::int64_t judged_at) {
     out["legacy_protocol"] = tls.legacy_protocol;
     out["client_cert_requested"] = tls.client_cert_requested;
     out["error"] = string_or_null(tls.error);
+    out["failure_reason"] = enum_or_null(tls.failure);
     out["chain_length"] = tls.chain.size();
     out["chain_in_order"] = tls.trust.chain_in_order;
     out["trusted"] = tls.trust.trusted;
@@ -398,6 +399,12 @@ public:
         out.legacy_protocol = boolean(t, "legacy_protocol", where);
         out.client_cert_requested = boolean(t, "client_cert_requested", where);
         out.error = string_or_null(t, "error", where);
+        // Reports before failure_reason: a failed handshake was only ever kept as TLS facts
+        // when the origin had asked for a client certificate and alerted.
+        if (t.contains("failure_reason"))
+            out.failure = nullable_enumeration<Reason>(t, "failure_reason", where, reason_from_string, "reason");
+        else if (!out.handshake_completed)
+            out.failure = out.client_cert_requested ? Reason::tls_alert : Reason::tls_error;
         out.trust.chain_in_order = boolean(t, "chain_in_order", where);
         out.trust.trusted = boolean(t, "trusted", where);
         const std::string problems_path = member_path(where, "trust_problems");

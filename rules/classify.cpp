@@ -61,11 +61,22 @@ std::vector<Reason> authentication_failures(const TlsFacts& tls, std::int64_t no
     return reasons;
 }
 
+// The one failed handshake still classed by its certificate: the origin asked for a client
+// certificate and then refused the connection with an alert (none or the wrong one was
+// presented). An edge presenting the certificate the origin wants gets through.
+bool rejected_for_client_certificate(const TlsFacts& tls) {
+    return tls.client_cert_requested && tls.failure.value_or(Reason::tls_error) == Reason::tls_alert;
+}
+
 Classification classify_tls(const TlsFacts& tls, std::int64_t now,
                             const std::vector<std::string>& pins) {
     if (tls.chain.empty()) {
         // The scanner promises a certificate with TlsFacts; without one nothing can be judged.
         return make(OriginClass::unreachable, {Reason::tls_error});
+    }
+    if (!tls.handshake_completed && !rejected_for_client_certificate(tls)) {
+        // The edge could not finish this handshake either: the certificate decides nothing.
+        return make(OriginClass::unreachable, {tls.failure.value_or(Reason::tls_error)});
     }
     std::vector<Reason> reasons = authentication_failures(tls, now);
     OriginClass cls =

@@ -153,6 +153,22 @@ struct MemoryTransport {
     }
 };
 
+// The one place a GnuTLS error that ended a handshake after the certificate becomes a reason.
+// These are the client's own refusals: an edge doing the same checks refuses the same way.
+Reason reason_for_tls(int code) {
+    switch (code) {
+        case GNUTLS_E_FATAL_ALERT_RECEIVED: return Reason::tls_alert;
+        // The ServerKeyExchange (TLS 1.2) or CertificateVerify (1.3) does not verify under the
+        // presented leaf's key: the origin shows a certificate whose key it does not hold.
+        case GNUTLS_E_PK_SIG_VERIFY_FAILED: return Reason::bad_signature;
+        // e.g. an ECDSA leaf whose keyUsage lacks digitalSignature (RFC 5280 4.2.1.3).
+        case GNUTLS_E_KEY_USAGE_VIOLATION: return Reason::bad_key_usage;
+        case GNUTLS_E_DH_PRIME_UNACCEPTABLE:
+        case GNUTLS_E_INSUFFICIENT_SECURITY: return Reason::weak_key_exchange;
+        default: return Reason::tls_error;
+    }
+}
+
 bool looks_like_tls(unsigned char first) { return first >= 0x14 && first <= 0x17; }
 
 bool starts_with_http(const std::vector<unsigned char>& bytes) {
@@ -494,8 +510,8 @@ awaitable<void> Scanner::Impl::handshake(Conn& conn, const Origin& origin, Probe
     const gnutls_datum_t* peers = gnutls_certificate_get_peers(raw, &count);
     const bool certificate_seen = peers && count > 0;
     // Network failures (deadline, reset, close) leave the origin unreachable even after a
-    // certificate: an edge could not use it. TLS-level failures after the certificate (a
-    // client-certificate alert, say) are classed by the certificate.
+    // certificate: an edge could not use it. TLS-level failures after the certificate are
+    // recorded with their reason (reason_for_tls); rules/ decides what they mean.
     if (conn.timed_out) {
         probe.outcome = Failure{Reason::timeout, certificate_seen ? "handshake did not finish before the deadline"
                                                                   : "no TLS answer before the deadline"};
@@ -523,7 +539,10 @@ awaitable<void> Scanner::Impl::handshake(Conn& conn, const Origin& origin, Probe
 
     TlsFacts facts;
     facts.handshake_completed = tls_result == GNUTLS_E_SUCCESS;
-    if (!facts.handshake_completed) facts.error = tls_failure_text();
+    if (!facts.handshake_completed) {
+        facts.error = tls_failure_text();
+        facts.failure = reason_for_tls(tls_result);
+    }
     const gnutls_protocol_t version = gnutls_protocol_get_version(raw);
     if (const char* name = gnutls_protocol_get_name(version)) facts.protocol = name;
     facts.legacy_protocol = version == GNUTLS_SSL3 || version == GNUTLS_TLS1_0 || version == GNUTLS_TLS1_1;

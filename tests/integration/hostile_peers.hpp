@@ -48,10 +48,13 @@ struct CertSpec {
     bool is_ca = false;                  // basicConstraints CA:TRUE, keyCertSign
     std::int64_t not_before = unix_now() - 86'400;
     std::int64_t not_after = unix_now() + 30 * 86'400;
+    unsigned key_usage = 0;  // GNUTLS_KEY_* bits; 0: as is_ca says
 };
 
 // A fresh ECDSA P-256 key.
 Privkey generate_key();
+// A fresh RSA key (for DHE-RSA and RSA key exchange peers).
+Privkey generate_rsa_key(unsigned bits = 2048);
 
 // A certificate for `key` as `spec` says, signed by issuer/issuer_key (SHA-256), or by `key`
 // itself when issuer is null (self-signed). Throws std::runtime_error on any GnuTLS error.
@@ -72,10 +75,25 @@ struct Identity {
 class ServerCredentials {
 public:
     explicit ServerCredentials(const Identity& identity);
+    // The same, with these Diffie-Hellman parameters for DHE (copied into the credentials).
+    ServerCredentials(const Identity& identity, gnutls_dh_params_t dh);
     gnutls_certificate_credentials_t get() const { return creds_.get(); }
 
 private:
     Credentials creds_;
+};
+
+// A PEM file under /tmp (a --ca-file for the scanner), removed with the object.
+class TempPem {
+public:
+    explicit TempPem(const std::string& pem);
+    ~TempPem();
+    TempPem(const TempPem&) = delete;
+    TempPem& operator=(const TempPem&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
 };
 
 // ---- Sockets -----------------------------------------------------------------------------
@@ -216,6 +234,16 @@ Behaviour oversized_certificate(std::vector<unsigned char> certificate_der, std:
 // `passed_server_hello` turns true when it was one (content type 22, message type 2).
 Behaviour tls_reset_after_server_hello(std::shared_ptr<const ServerCredentials> credentials,
                                        std::shared_ptr<std::atomic<bool>> passed_server_hello);
+
+// A GnuTLS server with this priority string instead of the default (e.g. DHE-RSA only):
+// completes the handshake if it can, then holds until the client closes.
+Behaviour tls_server_with_priority(std::shared_ptr<const ServerCredentials> credentials, std::string priority);
+// An impostor: a GnuTLS server held to TLS 1.2 (so its flight travels in clear) whose
+// Certificate handshake message is replaced on the wire by one carrying `presented` (DER,
+// leaf first), record and handshake lengths rewritten. Everything else, the ServerKeyExchange
+// signature included, is the server's own, made with its own key.
+Behaviour spliced_certificate(std::shared_ptr<const ServerCredentials> credentials,
+                              std::vector<std::vector<unsigned char>> presented);
 
 }  // namespace behaviour
 

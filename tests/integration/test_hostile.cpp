@@ -33,6 +33,7 @@ using hostile::CertSpec;
 using hostile::Identity;
 using hostile::LoopbackServer;
 using hostile::ServerCredentials;
+using hostile::TempPem;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
@@ -48,26 +49,6 @@ constexpr double kEarlyMs = 1000;
 double ms_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
-
-// A PEM file under /tmp, removed with the object.
-class TempPem {
-public:
-    explicit TempPem(const std::string& pem) {
-        char templ[] = "/tmp/originscan-hostile-ca.XXXXXX";
-        const int fd = ::mkstemp(templ);
-        if (fd < 0) throw std::runtime_error("mkstemp failed");
-        ::close(fd);
-        path_ = templ;
-        std::ofstream(path_, std::ios::binary) << pem;
-    }
-    ~TempPem() { ::unlink(path_.c_str()); }
-    TempPem(const TempPem&) = delete;
-    TempPem& operator=(const TempPem&) = delete;
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
 
 // A test CA and a leaf or two it signs.
 struct TestCa {

@@ -211,8 +211,51 @@ TEST_CASE("classify_probe: one row per class and reason", "[rules][classify]") {
              t.client_cert_requested = true;
              t.handshake_completed = false;
              t.error = "certificate required";
+             t.failure = R::tls_alert;
          }),
          C::ca_trusted, M::strict, {R::client_cert_required}},
+
+        // a handshake the client refused after the certificate: the certificate decides nothing
+        {"CA-trusted chain, ServerKeyExchange signature does not verify (impostor)",
+         with(trusted_tls(), [](TlsFacts& t) {
+             t.handshake_completed = false;
+             t.failure = R::bad_signature;
+         }),
+         C::unreachable, M::none, {R::bad_signature}},
+        {"bad signature even though a client certificate was asked for",
+         with(trusted_tls(), [](TlsFacts& t) {
+             t.client_cert_requested = true;
+             t.handshake_completed = false;
+             t.failure = R::bad_signature;
+         }),
+         C::unreachable, M::none, {R::bad_signature}},
+        {"leaf keyUsage without digitalSignature",
+         with(trusted_tls(), [](TlsFacts& t) {
+             t.handshake_completed = false;
+             t.failure = R::bad_key_usage;
+         }),
+         C::unreachable, M::none, {R::bad_key_usage}},
+        {"DH group the client rejects",
+         with(trusted_tls(), [](TlsFacts& t) {
+             t.handshake_completed = false;
+             t.failure = R::weak_key_exchange;
+         }),
+         C::unreachable, M::none, {R::weak_key_exchange}},
+        {"alert after the certificate, no client certificate asked for",
+         with(trusted_tls(), [](TlsFacts& t) {
+             t.handshake_completed = false;
+             t.failure = R::tls_alert;
+         }),
+         C::unreachable, M::none, {R::tls_alert}},
+        {"other TLS error after the certificate",
+         with(trusted_tls(), [](TlsFacts& t) {
+             t.handshake_completed = false;
+             t.failure = R::tls_error;
+         }),
+         C::unreachable, M::none, {R::tls_error}},
+        {"failed handshake without a recorded reason",
+         with(trusted_tls(), [](TlsFacts& t) { t.handshake_completed = false; }),
+         C::unreachable, M::none, {R::tls_error}},
         {"client certificate requested by a self-signed origin",
          with(self_signed_tls(), [](TlsFacts& t) { t.client_cert_requested = true; }),
          C::self_signed, M::full, {R::self_signed, R::client_cert_required}},

@@ -1,0 +1,213 @@
+// The edge's verdict (project issue 8): in-process GnuTLS origins on 127.0.0.1 that an edge
+// would refuse although their certificate looks fine, scanned and judged like the CLI does.
+// Certificates are generated here (hostile_peers), validity windows relative to now.
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <sstream>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "model/enums.hpp"
+#include "model/observation.hpp"
+#include "model/origin.hpp"
+#include "rules/classify.hpp"
+#include "scanner/scanner.hpp"
+#include "tests/integration/hostile_peers.hpp"
+
+namespace originscan {
+namespace {
+
+namespace hb = hostile::behaviour;
+using hostile::CertSpec;
+using hostile::Identity;
+using hostile::LoopbackServer;
+using hostile::ServerCredentials;
+using CaFile = hostile::TempPem;
+
+constexpr std::int64_t kDay = 86'400;
+
+// A certificate authority: its key and certificate.
+struct Authority {
+    hostile::Privkey key;
+    hostile::Crt cert;
+};
+
+Authority root_ca(const std::string& name, std::int64_t not_before, std::int64_t not_after,
+                  hostile::Privkey key = hostile::generate_key()) {
+    CertSpec spec;
+    spec.common_name = name;
+    spec.is_ca = true;
+    spec.not_before = not_before;
+    spec.not_after = not_after;
+    hostile::Crt cert = hostile::make_certificate(spec, key.get());
+    return {std::move(key), std::move(cert)};
+}
+
+[[maybe_unused]] Authority sub_ca(const std::string& name, const Authority& issuer, std::int64_t not_before,
+                 std::int64_t not_after, hostile::Privkey key = hostile::generate_key()) {
+    CertSpec spec;
+    spec.common_name = name;
+    spec.is_ca = true;
+    spec.not_before = not_before;
+    spec.not_after = not_after;
+    hostile::Crt cert = hostile::make_certificate(spec, key.get(), issuer.cert.get(), issuer.key.get());
+    return {std::move(key), std::move(cert)};
+}
+
+CertSpec leaf_spec(const std::string& name) {
+    CertSpec spec;
+    spec.common_name = name;
+    spec.dns_names = {name};
+    return spec;
+}
+
+// A leaf for `key` issued by `issuer`; the chain presented is the leaf alone (add the rest).
+Identity leaf_identity(const CertSpec& spec, const Authority& issuer, hostile::Privkey key = hostile::generate_key()) {
+    Identity id{std::move(key), {}};
+    id.chain.push_back(hostile::make_certificate(spec, id.key.get(), issuer.cert.get(), issuer.key.get()));
+    return id;
+}
+
+std::shared_ptr<const ServerCredentials> credentials(const Identity& id) {
+    return std::make_shared<const ServerCredentials>(id);
+}
+
+Origin origin_at(const std::string& name, std::uint16_t port) {
+    const std::string spec = name + ":" + std::to_string(port) + "@127.0.0.1";
+    auto parsed = parse_origin_spec(spec);
+    if (const auto* error = std::get_if<std::string>(&parsed)) throw std::runtime_error(spec + ": " + *error);
+    return std::get<Origin>(parsed);
+}
+
+Observation scan(const CaFile& ca, const Origin& origin) {
+    scanner::ScannerOptions options;
+    options.ca_files = {ca.path()};
+    options.system_trust = false;
+    options.timeout = std::chrono::milliseconds(5000);
+    options.http_port = 0;
+    options.threads = 1;
+    scanner::Scanner scanner(options);
+    return scanner.scan_one(origin);
+}
+
+std::string reasons_of(const Classification& c) {
+    std::string out;
+    for (Reason r : c.reasons) out += (out.empty() ? "" : ",") + std::string(to_string(r));
+    return out;
+}
+
+std::string describe(const Observation& observation) {
+    std::ostringstream out;
+    for (const auto& probe : observation.probes) {
+        if (const auto* failure = std::get_if<Failure>(&probe.outcome)) {
+            out << "failure " << to_string(failure->reason) << ": " << failure->detail;
+        } else if (const auto* tls = std::get_if<TlsFacts>(&probe.outcome)) {
+            out << "tls " << tls->protocol << " " << tls->cipher << " completed=" << tls->handshake_completed
+                << " failure=" << (tls->failure ? to_string(*tls->failure) : "-") << " error='" << tls->error
+                << "' trusted=" << tls->trust.trusted;
+        } else {
+            out << "http";
+        }
+    }
+    return out.str();
+}
+
+const TlsFacts* tls_of(const Observation& observation) {
+    return observation.probes.size() == 1 ? std::get_if<TlsFacts>(&observation.probes.front().outcome) : nullptr;
+}
+
+struct Judged {
+    Observation observation;
+    Classification classification;
+};
+
+Judged scan_and_judge(const CaFile& ca, const std::string& name, const hostile::Behaviour& behaviour,
+                      std::int64_t now = hostile::unix_now()) {
+    LoopbackServer server(behaviour);
+    Judged out;
+    out.observation = scan(ca, origin_at(name, server.port()));
+    out.classification = rules::classify(out.observation, now);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a failed handshake after the certificate is unreachable, with the client's reason", "[edge][refused]") {
+    const std::int64_t now = hostile::unix_now();
+    const Authority ca = root_ca("originscan edge test CA", now - 30 * kDay, now + 3650 * kDay);
+    const CaFile ca_file(hostile::to_pem(ca.cert.get()));
+
+    SECTION("control: the victim's own server is ca-trusted") {
+        const Identity victim = leaf_identity(leaf_spec("victim.edge.test"), ca);
+        const Judged got = scan_and_judge(ca_file, "victim.edge.test", hb::tls_server(credentials(victim)));
+        INFO(describe(got.observation));
+        CHECK(to_string(got.classification.cls) == "ca-trusted");
+        CHECK(reasons_of(got.classification).empty());
+    }
+
+    SECTION("an impostor shows the CA-trusted victim chain but signs with its own key: bad-signature") {
+        const Identity victim = leaf_identity(leaf_spec("victim.edge.test"), ca);
+        Identity impostor{hostile::generate_key(), {}};
+        impostor.chain.push_back(hostile::make_certificate(leaf_spec("victim.edge.test"), impostor.key.get()));
+        const Judged got =
+            scan_and_judge(ca_file, "victim.edge.test",
+                           hb::spliced_certificate(credentials(impostor), {hostile::to_der(victim.chain[0].get())}));
+        INFO(describe(got.observation));
+        CHECK(to_string(got.classification.cls) == "unreachable");
+        CHECK(reasons_of(got.classification) == "bad-signature");
+        // The facts of what was shown stay, for information: the victim's trusted chain.
+        const TlsFacts* tls = tls_of(got.observation);
+        REQUIRE(tls != nullptr);
+        CHECK(tls->trust.trusted);
+        CHECK(tls->name_matches);
+        CHECK(tls->chain.front().sha256_fingerprint == hostile::sha256_hex(victim.chain[0].get()));
+        CHECK(tls->protocol == "TLS1.2");
+        CHECK_FALSE(tls->handshake_completed);
+    }
+
+    SECTION("an ECDSA leaf whose keyUsage is keyCertSign only: bad-key-usage") {
+        CertSpec spec = leaf_spec("key-usage.edge.test");
+        // The server signs with the key of a well-formed leaf; the origin presents the same
+        // key in a certificate whose keyUsage forbids signatures.
+        const Identity server = leaf_identity(spec, ca, hostile::generate_key());
+        spec.key_usage = GNUTLS_KEY_KEY_CERT_SIGN;
+        const hostile::Crt bad = hostile::make_certificate(spec, server.key.get(), ca.cert.get(), ca.key.get());
+        const Judged got = scan_and_judge(ca_file, "key-usage.edge.test",
+                                          hb::spliced_certificate(credentials(server), {hostile::to_der(bad.get())}));
+        INFO(describe(got.observation));
+        CHECK(to_string(got.classification.cls) == "unreachable");
+        CHECK(reasons_of(got.classification) == "bad-key-usage");
+        const TlsFacts* tls = tls_of(got.observation);
+        REQUIRE(tls != nullptr);
+        CHECK(tls->trust.trusted);
+    }
+}
+
+namespace {
+
+// Diffie-Hellman parameters of `bits`, owned.
+struct DhParams {
+    explicit DhParams(unsigned bits) {
+        if (gnutls_dh_params_init(&params) < 0) throw std::runtime_error("dh_params_init");
+        if (gnutls_dh_params_generate2(params, bits) < 0) throw std::runtime_error("dh_params_generate2");
+    }
+    ~DhParams() { gnutls_dh_params_deinit(params); }
+    DhParams(const DhParams&) = delete;
+    DhParams& operator=(const DhParams&) = delete;
+    gnutls_dh_params_t params = nullptr;
+};
+
+// DHE-RSA needs an RSA leaf.
+[[maybe_unused]] Identity rsa_leaf(const std::string& name, const Authority& ca) {
+    CertSpec spec = leaf_spec(name);
+    spec.key_usage = GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_ENCIPHERMENT;
+    return leaf_identity(spec, ca, hostile::generate_rsa_key());
+}
+
+[[maybe_unused]] constexpr const char* kDheOnly = "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+DHE-RSA:%PROFILE_VERY_WEAK";
+
+}  // namespace
+
+}  // namespace originscan
