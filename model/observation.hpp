@@ -39,6 +39,13 @@ struct TrustFacts {
     bool invalid_signature = false;
     bool revoked = false;
     bool chain_in_order = true;  // every presented certificate is issued by the next one
+    // The path the chain verifies along (when not trusted: as far as it goes among the
+    // presented certificates): indices into TlsFacts::chain, leaf (0) first, then each
+    // issuer. Presented certificates no path uses (an expired cross-certificate, junk) are
+    // not in it. Empty only in reports written before the path was recorded.
+    std::vector<std::size_t> path;
+    // The trust anchor the path ends at, from the trust store; empty when none was reached.
+    std::optional<CertFacts> anchor;
 };
 
 struct TlsFacts {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "reports/format.hpp"
+#include "rules/classify.hpp"
 
 namespace originscan::reports {
 namespace {
@@ -117,6 +118,10 @@ std::string facts(const OriginResult& r, std::int64_t judged_at) {
                        join(leaf.ip_addresses) + "\n";
             out += "valid: " + format_rfc3339(leaf.not_before) + " to " + format_rfc3339(leaf.not_after) +
                    " (" + std::to_string(days_left(leaf.not_after, judged_at)) + " days left)\n";
+            if (const CertFacts* first = rules::earliest_expiry(*tls); first && first != &leaf)
+                out += "expires first on the path: " + std::string(rules::path_role(*tls, first)) + " " +
+                       first->subject + ", " + format_rfc3339(first->not_after) + " (" +
+                       std::to_string(days_left(first->not_after, judged_at)) + " days left)\n";
             out += "presented pins:";
             for (const CertFacts& cert : tls->chain) out += " sha256/" + cert.spki_sha256;
             out += "\n";

@@ -52,11 +52,12 @@ std::vector<Reason> authentication_failures(const TlsFacts& tls, std::int64_t no
     if (trust.revoked) reasons.push_back(Reason::revoked);
     if (!tls.name_matches) reasons.push_back(Reason::hostname_mismatch);
 
-    // Time is judged here, against the scan time or --now, for every presented certificate:
-    // an edge verifying the chain fails on an expired intermediate just as on the leaf.
-    for (const auto& cert : tls.chain) {
-        if (now > cert.not_after) reasons.push_back(Reason::expired);
-        if (now < cert.not_before) reasons.push_back(Reason::not_yet_valid);
+    // Time is judged here, against the scan time or --now, over the path: an edge verifying
+    // the chain fails on an expired intermediate or anchor just as on the leaf, and ignores a
+    // presented certificate no path uses.
+    for (const CertFacts* cert : validity_path(tls)) {
+        if (now > cert->not_after) reasons.push_back(Reason::expired);
+        if (now < cert->not_before) reasons.push_back(Reason::not_yet_valid);
     }
     return reasons;
 }
@@ -111,6 +112,31 @@ struct ProbeClassifier {
 };
 
 }  // namespace
+
+std::vector<const CertFacts*> validity_path(const TlsFacts& tls) {
+    std::vector<const CertFacts*> path;
+    if (tls.trust.path.empty()) {
+        for (const auto& cert : tls.chain) path.push_back(&cert);
+    } else {
+        for (std::size_t i : tls.trust.path)
+            if (i < tls.chain.size()) path.push_back(&tls.chain[i]);
+    }
+    if (tls.trust.anchor) path.push_back(&*tls.trust.anchor);
+    return path;
+}
+
+const CertFacts* earliest_expiry(const TlsFacts& tls) {
+    const CertFacts* first = nullptr;
+    for (const CertFacts* cert : validity_path(tls))
+        if (first == nullptr || cert->not_after < first->not_after) first = cert;
+    return first;
+}
+
+const char* path_role(const TlsFacts& tls, const CertFacts* cert) {
+    if (!tls.chain.empty() && cert == &tls.chain.front()) return "leaf";
+    if (tls.trust.anchor && cert == &*tls.trust.anchor) return "anchor";
+    return "intermediate";
+}
 
 Classification classify_probe(const Probe& probe, std::int64_t now,
                               const std::vector<std::string>& pins) {

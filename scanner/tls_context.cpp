@@ -106,6 +106,36 @@ void read_alt_names(gnutls_x509_crt_t crt, CertFacts& facts) {
     gnutls_subject_alt_names_deinit(names);
 }
 
+// The path GnuTLS verifies along, rebuilt to learn which certificates' dates count (GnuTLS's
+// time checks are off: its clock is process-global and rules/ judges time). As
+// gnutls_x509_trust_list_verify_crt2 does in 3.7 (lib/x509/verify-high.c: _gnutls_sort_clist,
+// then shorten_clist and the same-name-and-key cut in _gnutls_verify_crt_status): from the
+// leaf, follow issuers among the presented certificates, and stop at the first certificate
+// whose issuer is in the trust list; that trusted certificate is the anchor. A presented copy
+// of the anchor, or a cross-certificate of it (same name and key, signed by an older root, the
+// AddTrust 2020 / DST Root CA X3 2021 case), is then not on the path.
+void find_path(gnutls_x509_trust_list_t trust, const std::vector<gnutls_x509_crt_t>& certs, TrustFacts& facts) {
+    std::vector<bool> used(certs.size(), false);
+    std::size_t at = 0;
+    for (;;) {
+        facts.path.push_back(at);
+        used[at] = true;
+        gnutls_x509_crt_t issuer = nullptr;
+        // GET_COPY: the only thread-safe way with PKCS#11-backed system trust (GnuTLS docs).
+        if (gnutls_x509_trust_list_get_issuer(trust, certs[at], &issuer, GNUTLS_TL_GET_COPY) >= 0 && issuer) {
+            CrtPtr owned(issuer);
+            facts.anchor = cert_facts(issuer);
+            return;
+        }
+        if (gnutls_x509_crt_check_issuer(certs[at], certs[at])) return;  // a root nobody trusts
+        std::size_t next = certs.size();
+        for (std::size_t j = 0; j < certs.size() && next == certs.size(); ++j)
+            if (!used[j] && gnutls_x509_crt_check_issuer(certs[at], certs[j])) next = j;
+        if (next == certs.size()) return;  // the issuer was not presented
+        at = next;
+    }
+}
+
 }  // namespace
 
 TlsContext::TlsContext(const std::vector<std::string>& ca_files, bool system_trust) {
@@ -168,6 +198,7 @@ TrustFacts TlsContext::verify(const std::vector<CrtPtr>& chain) const {
     if (!facts.trusted && !facts.signer_not_found && !facts.signer_not_ca && !facts.insecure_algorithm &&
         !facts.purpose_mismatch && !facts.revoked)
         facts.invalid_signature = true;  // some other defect: never let an untrusted chain pass silently
+    if (!certs.empty()) find_path(trust_.get(), certs, facts);
     return facts;
 }
 

@@ -21,7 +21,8 @@ public:
     gnutls_priority_t priority() const { return priority_.get(); }
 
     // Verifies the presented chain (leaf first) for the TLS-server purpose; time and name are
-    // not checked here (rules/ judges both). Fills trust and chain_in_order.
+    // not checked here (rules/ judges both). Fills trust, chain_in_order, and the path with
+    // its anchor, whose dates rules/ judges.
     TrustFacts verify(const std::vector<CrtPtr>& chain) const;
 
 private:

@@ -155,6 +155,18 @@ Crt make_certificate(const CertSpec& spec, gnutls_x509_privkey_t key, gnutls_x50
         check(gnutls_x509_crt_set_authority_key_id(raw, key_id, key_id_size), "set_authority_key_id");
         check(gnutls_x509_crt_sign2(raw, raw, key, GNUTLS_DIG_SHA256, 0), "self-sign");
     }
+    // Re-imported: a certificate built in memory lacks the raw subject and issuer names GnuTLS
+    // compares in gnutls_x509_crt_check_issuer (and when sorting a server's chain), so chains of
+    // such certificates would not link.
+    return from_der(to_der(raw));
+}
+
+Crt from_der(const std::vector<unsigned char>& der) {
+    gnutls_x509_crt_t raw;
+    check(gnutls_x509_crt_init(&raw), "crt_init");
+    Crt crt(raw);
+    const gnutls_datum_t d{const_cast<unsigned char*>(der.data()), static_cast<unsigned>(der.size())};
+    check(gnutls_x509_crt_import(raw, &d, GNUTLS_X509_FMT_DER), "crt_import");
     return crt;
 }
 
@@ -195,6 +207,35 @@ ServerCredentials::ServerCredentials(const Identity& identity) {
     for (const auto& c : identity.chain) chain.push_back(c.get());
     check(gnutls_certificate_set_x509_key(raw, chain.data(), static_cast<int>(chain.size()), identity.key.get()),
           "certificate_set_x509_key");
+}
+
+ServerCredentials::ServerCredentials(const Identity& identity, AsGiven) {
+    gnutls_certificate_credentials_t raw;
+    check(gnutls_certificate_allocate_credentials(&raw), "allocate_credentials");
+    creds_.reset(raw);
+    for (const auto& c : identity.chain) {
+        gnutls_pcert_st pcert{};
+        check(gnutls_pcert_import_x509(&pcert, c.get(), 0), "pcert_import_x509");
+        pcerts_.push_back(pcert);
+    }
+    check(gnutls_privkey_init(&privkey_), "privkey_init");
+    check(gnutls_privkey_import_x509(privkey_, identity.key.get(), GNUTLS_PRIVKEY_IMPORT_COPY), "privkey_import_x509");
+    gnutls_certificate_set_retrieve_function2(raw, &ServerCredentials::retrieve);
+}
+
+ServerCredentials::~ServerCredentials() {
+    for (auto& pcert : pcerts_) gnutls_pcert_deinit(&pcert);
+    if (privkey_) gnutls_privkey_deinit(privkey_);
+}
+
+// server_handshake() makes the credentials the session's pointer.
+int ServerCredentials::retrieve(gnutls_session_t session, const gnutls_datum_t*, int, const gnutls_pk_algorithm_t*,
+                                int, gnutls_pcert_st** pcert, unsigned* pcert_length, gnutls_privkey_t* key) {
+    auto* self = static_cast<ServerCredentials*>(gnutls_session_get_ptr(session));
+    *pcert = self->pcerts_.data();
+    *pcert_length = static_cast<unsigned>(self->pcerts_.size());
+    *key = self->privkey_;
+    return 0;
 }
 
 ServerCredentials::ServerCredentials(const Identity& identity, gnutls_dh_params_t dh) : ServerCredentials(identity) {
@@ -534,6 +575,7 @@ int server_handshake(const ServerCredentials& credentials, Transport& transport,
     check(gnutls_init(&raw, GNUTLS_SERVER), "gnutls_init server");
     std::unique_ptr<std::remove_pointer_t<gnutls_session_t>, SessionDeleter> session(raw);
     transport.session = raw;
+    gnutls_session_set_ptr(raw, const_cast<ServerCredentials*>(&credentials));
     if (priority)
         check(gnutls_priority_set_direct(raw, priority, nullptr), "priority_set_direct");
     else

@@ -8,6 +8,7 @@
 // read from files. Nothing here binds or connects anything but 127.0.0.1.
 #pragma once
 
+#include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
@@ -63,6 +64,7 @@ Crt make_certificate(const CertSpec& spec, gnutls_x509_privkey_t key, gnutls_x50
 
 std::string to_pem(gnutls_x509_crt_t crt);
 std::vector<unsigned char> to_der(gnutls_x509_crt_t crt);
+Crt from_der(const std::vector<unsigned char>& der);
 std::string sha256_hex(gnutls_x509_crt_t crt);  // lower-case hex of SHA-256(DER)
 
 // What a TLS server presents: its key and its chain, leaf first.
@@ -77,10 +79,21 @@ public:
     explicit ServerCredentials(const Identity& identity);
     // The same, with these Diffie-Hellman parameters for DHE (copied into the credentials).
     ServerCredentials(const Identity& identity, gnutls_dh_params_t dh);
+    // Presents identity.chain exactly in its order, unrelated certificates included: GnuTLS
+    // sorts a chain given to gnutls_certificate_set_x509_key and drops what does not link.
+    struct AsGiven {};
+    ServerCredentials(const Identity& identity, AsGiven);
+    ~ServerCredentials();
+    ServerCredentials(const ServerCredentials&) = delete;
+    ServerCredentials& operator=(const ServerCredentials&) = delete;
     gnutls_certificate_credentials_t get() const { return creds_.get(); }
 
 private:
+    static int retrieve(gnutls_session_t session, const gnutls_datum_t*, int, const gnutls_pk_algorithm_t*, int,
+                        gnutls_pcert_st** pcert, unsigned* pcert_length, gnutls_privkey_t* key);
     Credentials creds_;
+    std::vector<gnutls_pcert_st> pcerts_;  // AsGiven only
+    gnutls_privkey_t privkey_ = nullptr;    // AsGiven only
 };
 
 // A PEM file under /tmp (a --ca-file for the scanner), removed with the object.

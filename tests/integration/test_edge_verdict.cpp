@@ -45,7 +45,7 @@ Authority root_ca(const std::string& name, std::int64_t not_before, std::int64_t
     return {std::move(key), std::move(cert)};
 }
 
-[[maybe_unused]] Authority sub_ca(const std::string& name, const Authority& issuer, std::int64_t not_before,
+Authority sub_ca(const std::string& name, const Authority& issuer, std::int64_t not_before,
                  std::int64_t not_after, hostile::Privkey key = hostile::generate_key()) {
     CertSpec spec;
     spec.common_name = name;
@@ -209,5 +209,109 @@ struct DhParams {
 [[maybe_unused]] constexpr const char* kDheOnly = "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+DHE-RSA:%PROFILE_VERY_WEAK";
 
 }  // namespace
+
+namespace {
+
+// A CA certificate for `key` (not owned), issued by `issuer` or self-signed when null.
+hostile::Crt ca_certificate(const std::string& name, gnutls_x509_privkey_t key, const Authority* issuer,
+                            std::int64_t not_before, std::int64_t not_after) {
+    CertSpec spec;
+    spec.common_name = name;
+    spec.is_ca = true;
+    spec.not_before = not_before;
+    spec.not_after = not_after;
+    return issuer ? hostile::make_certificate(spec, key, issuer->cert.get(), issuer->key.get())
+                  : hostile::make_certificate(spec, key);
+}
+
+// root -> intermediate -> leaf "NAME", the leaf valid for 30 more days unless told otherwise.
+struct Pki {
+    Pki(std::int64_t root_not_after, std::int64_t intermediate_not_after, const std::string& name)
+        : root(root_ca("originscan path test root", now - 3650 * kDay, root_not_after)),
+          intermediate(sub_ca("originscan path test intermediate", root, now - 365 * kDay, intermediate_not_after)),
+          leaf(leaf_identity(leaf_spec(name), intermediate)),
+          ca_file(hostile::to_pem(root.cert.get())) {
+        leaf.chain.push_back(hostile::from_der(hostile::to_der(intermediate.cert.get())));
+    }
+    std::int64_t now = hostile::unix_now();
+    Authority root, intermediate;
+    Identity leaf;  // chain: leaf, intermediate
+    CaFile ca_file;
+};
+
+std::vector<std::size_t> path_of(const TlsFacts& tls) { return tls.trust.path; }
+
+}  // namespace
+
+TEST_CASE("validity is judged over the path that verified, anchor included", "[edge][path]") {
+    const std::int64_t now = hostile::unix_now();
+
+    SECTION("chain of pain: an expired cross-certificate of the trusted root, presented but unused") {
+        Pki pki(now + 3650 * kDay, now + 365 * kDay, "pain.edge.test");
+        // The root's name and key, signed by an old root long expired (AddTrust 2020, DST Root CA X3 2021).
+        const Authority old_root = root_ca("originscan old root", now - 7300 * kDay, now - 30 * kDay);
+        pki.leaf.chain.push_back(ca_certificate("originscan path test root", pki.root.key.get(), &old_root,
+                                                now - 3650 * kDay, now - 30 * kDay));
+        const Judged got = scan_and_judge(pki.ca_file, "pain.edge.test", hb::tls_server(credentials(pki.leaf)), now);
+        INFO(describe(got.observation));
+        CHECK(to_string(got.classification.cls) == "ca-trusted");
+        CHECK(reasons_of(got.classification).empty());
+        const TlsFacts* tls = tls_of(got.observation);
+        REQUIRE(tls != nullptr);
+        CHECK(tls->chain.size() == 3);
+        CHECK(path_of(*tls) == std::vector<std::size_t>{0, 1});
+        REQUIRE(tls->trust.anchor);
+        CHECK(tls->trust.anchor->sha256_fingerprint == hostile::sha256_hex(pki.root.cert.get()));
+    }
+
+    SECTION("an expired anchor is rejected: expired") {
+        Pki pki(now - kDay, now + 365 * kDay, "old-anchor.edge.test");
+        const Judged got =
+            scan_and_judge(pki.ca_file, "old-anchor.edge.test", hb::tls_server(credentials(pki.leaf)), now);
+        INFO(describe(got.observation));
+        CHECK(to_string(got.classification.cls) == "self-signed");
+        CHECK(reasons_of(got.classification) == "expired");
+        const TlsFacts* tls = tls_of(got.observation);
+        REQUIRE(tls != nullptr);
+        CHECK(tls->trust.trusted);  // GnuTLS, time checks off, verified the path
+        REQUIRE(tls->trust.anchor);
+        CHECK(rules::earliest_expiry(*tls) == &*tls->trust.anchor);
+        CHECK(std::string(rules::path_role(*tls, rules::earliest_expiry(*tls))) == "anchor");
+    }
+
+    SECTION("an intermediate that expires before the leaf: days left are the intermediate's") {
+        Pki pki(now + 3650 * kDay, now + 9 * kDay + 3600, "short-intermediate.edge.test");
+        const Judged got =
+            scan_and_judge(pki.ca_file, "short-intermediate.edge.test", hb::tls_server(credentials(pki.leaf)), now);
+        INFO(describe(got.observation));
+        CHECK(to_string(got.classification.cls) == "ca-trusted");
+        const TlsFacts* tls = tls_of(got.observation);
+        REQUIRE(tls != nullptr);
+        const CertFacts* first = rules::earliest_expiry(*tls);
+        REQUIRE(first != nullptr);
+        CHECK(first == &tls->chain[1]);
+        CHECK(std::string(rules::path_role(*tls, first)) == "intermediate");
+        CHECK(first->subject == "CN=originscan path test intermediate");
+        CHECK((first->not_after - now) / kDay == 9);
+    }
+
+    SECTION("expired junk certificates in the presented list that no path uses: still ca-trusted") {
+        Pki pki(now + 3650 * kDay, now + 365 * kDay, "junk.edge.test");
+        const Authority stranger = root_ca("originscan stranger root", now - 900 * kDay, now - 400 * kDay);
+        pki.leaf.chain.insert(pki.leaf.chain.begin() + 1,
+                              ca_certificate("originscan stranger sub", hostile::generate_key().get(), &stranger,
+                                             now - 800 * kDay, now - 500 * kDay));
+        pki.leaf.chain.push_back(hostile::from_der(hostile::to_der(stranger.cert.get())));
+        const auto as_given = std::make_shared<const ServerCredentials>(pki.leaf, ServerCredentials::AsGiven{});
+        const Judged got = scan_and_judge(pki.ca_file, "junk.edge.test", hb::tls_server(as_given), now);
+        INFO(describe(got.observation));
+        CHECK(to_string(got.classification.cls) == "ca-trusted");
+        CHECK(reasons_of(got.classification).empty());
+        const TlsFacts* tls = tls_of(got.observation);
+        REQUIRE(tls != nullptr);
+        CHECK(tls->chain.size() == 4);
+        CHECK(path_of(*tls) == std::vector<std::size_t>{0, 2});
+    }
+}
 
 }  // namespace originscan

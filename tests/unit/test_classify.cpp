@@ -46,6 +46,17 @@ CertFacts intermediate_cert() {
     return c;
 }
 
+CertFacts root_cert() {
+    CertFacts c;
+    c.subject = "CN=Example Root";
+    c.issuer = "CN=Example Root";
+    c.not_before = now - 3650 * day;
+    c.not_after = now + 3650 * day;
+    c.spki_sha256 = other_spki;
+    c.is_ca = c.self_issued = c.self_signed = true;
+    return c;
+}
+
 // A clean, CA-trusted TLS 1.3 origin: the starting point every row modifies.
 TlsFacts trusted_tls() {
     TlsFacts t;
@@ -189,6 +200,35 @@ TEST_CASE("classify_probe: one row per class and reason", "[rules][classify]") {
          C::self_signed, M::full, {R::expired}},
         {"expired intermediate",
          with(trusted_tls(), [](TlsFacts& t) { t.chain[1].not_after = now - day; }),
+         C::self_signed, M::full, {R::expired}},
+        // validity over the path that verified, anchor included
+        {"expired cross-certificate no path uses (chain of pain)",
+         with(trusted_tls(), [](TlsFacts& t) {
+             CertFacts cross = root_cert();
+             cross.issuer = "CN=Old Root";
+             cross.not_after = now - 30 * day;
+             t.chain.push_back(cross);
+             t.trust.path = {0, 1};
+             t.trust.anchor = root_cert();
+         }),
+         C::ca_trusted, M::strict, {}},
+        {"expired anchor", with(trusted_tls(), [](TlsFacts& t) {
+             t.trust.path = {0, 1};
+             t.trust.anchor = root_cert();
+             t.trust.anchor->not_after = now - day;
+         }),
+         C::self_signed, M::full, {R::expired}},
+        {"anchor not yet valid", with(trusted_tls(), [](TlsFacts& t) {
+             t.trust.path = {0, 1};
+             t.trust.anchor = root_cert();
+             t.trust.anchor->not_before = now + day;
+         }),
+         C::self_signed, M::full, {R::not_yet_valid}},
+        {"expired intermediate on the path", with(trusted_tls(), [](TlsFacts& t) {
+             t.trust.path = {0, 1};
+             t.trust.anchor = root_cert();
+             t.chain[1].not_after = now - day;
+         }),
          C::self_signed, M::full, {R::expired}},
         {"not yet valid leaf",
          with(trusted_tls(), [](TlsFacts& t) { t.chain[0].not_before = now + 1; }),
@@ -387,4 +427,34 @@ TEST_CASE("classify: the weakest probe decides", "[rules][classify]") {
         CHECK(got.mode == EdgeMode::strict);
         CHECK(deciding_probe(o, now, {"sha256/" + leaf_spki}) == &o.probes[0]);
     }
+}
+
+TEST_CASE("earliest_expiry: the first expiry on the path, and which certificate it is", "[rules][classify][path]") {
+    using rules::earliest_expiry;
+    using rules::path_role;
+    TlsFacts t = trusted_tls();
+    t.trust.path = {0, 1};
+    t.trust.anchor = root_cert();
+    CHECK(earliest_expiry(t) == &t.chain[0]);
+    CHECK(std::string(path_role(t, earliest_expiry(t))) == "leaf");
+
+    t.chain[1].not_after = now + 9 * day;  // the intermediate expires before the leaf
+    CHECK(earliest_expiry(t) == &t.chain[1]);
+    CHECK(std::string(path_role(t, earliest_expiry(t))) == "intermediate");
+
+    t.trust.anchor->not_after = now + 2 * day;
+    CHECK(earliest_expiry(t) == &*t.trust.anchor);
+    CHECK(std::string(path_role(t, earliest_expiry(t))) == "anchor");
+
+    // A presented certificate off the path never counts, however soon it expires.
+    CertFacts junk = intermediate_cert();
+    junk.not_after = now - 100 * day;
+    t.chain.push_back(junk);
+    CHECK(earliest_expiry(t) == &*t.trust.anchor);
+    CHECK(rules::validity_path(t).size() == 3);
+
+    // Facts without a path (older reports): every presented certificate counts.
+    t.trust.path.clear();
+    CHECK(earliest_expiry(t) == &t.chain[2]);
+    CHECK(earliest_expiry(TlsFacts{}) == nullptr);
 }
