@@ -75,6 +75,11 @@ Classification classify_tls(const TlsFacts& tls, std::int64_t now,
         // The scanner promises a certificate with TlsFacts; without one nothing can be judged.
         return make(OriginClass::unreachable, {Reason::tls_error});
     }
+    // The verdict follows the edge's offer as documented, not the GnuTLS priority that
+    // approximates it (scanner/tls_context.cpp): a suite GnuTLS offered but the edge does not
+    // means the edge's own handshake is unknown, so never strict.
+    if (const auto outside = outside_offer(cloudflare_offer(), tls))
+        return make(OriginClass::unreachable, {*outside});
     if (!tls.handshake_completed && !rejected_for_client_certificate(tls)) {
         // The edge could not finish this handshake either: the certificate decides nothing.
         return make(OriginClass::unreachable, {tls.failure.value_or(Reason::tls_error)});

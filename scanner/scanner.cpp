@@ -192,7 +192,14 @@ struct Scanner::Impl {
     awaitable<void> stop_watch(ThreadState& ts);
     awaitable<Observation> scan_origin(ThreadState& ts, const Origin& origin);
     awaitable<std::optional<Resolution>> resolve(std::shared_ptr<Conn> conn, const std::string& host);
-    awaitable<void> handshake(Conn& conn, const Origin& origin, Probe& probe);
+    // The edge's handshake on the connected socket; when the origin refuses the edge's offer,
+    // also broad_handshake() to say what it speaks.
+    awaitable<void> handshake(Conn& conn, const Origin& origin, Probe& probe) {
+        return run_handshake(conn, origin, probe, tls.priority(), true);
+    }
+    awaitable<void> run_handshake(Conn& conn, const Origin& origin, Probe& probe, gnutls_priority_t priority,
+                                  bool describe_refusal);
+    awaitable<Probe> broad_handshake(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint);
     awaitable<bool> probe_http(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint, Probe& probe);
 
     ScannerOptions options;
@@ -428,8 +435,47 @@ awaitable<bool> Scanner::Impl::probe_http(Conn& conn, const Origin& origin, cons
     co_return true;
 }
 
-awaitable<void> Scanner::Impl::handshake(Conn& conn, const Origin& origin, Probe& probe) {
+// A second handshake, on a fresh connection to the same address, with a broad offer: only
+// for an origin that refused the edge's offer, to say what it does speak.
+awaitable<Probe> Scanner::Impl::broad_handshake(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint) {
+    Probe probe;
+    error_code ec;
+    conn.socket.close(ec);
+    if (conn.timed_out || conn.aborted) {
+        probe.outcome = Failure{Reason::timeout, "no time left"};
+        co_return probe;
+    }
+    auto [connect_ec] = co_await conn.socket.async_connect(endpoint, use_tuple);
+    if (connect_ec) {
+        probe.outcome = Failure{reason_for(connect_ec), connect_ec.message()};
+        co_return probe;
+    }
+    co_await run_handshake(conn, origin, probe, tls.broad_priority(), false);
+    co_return probe;
+}
+
+// The edge's offer refused before any certificate: with what the broad offer got, either
+// no-shared-cipher/-protocol with what the origin speaks, or the refusal as it was.
+Failure refusal_with(Failure refusal, bool protocol_refused, const Probe& broad) {
+    if (const auto* facts = std::get_if<TlsFacts>(&broad.outcome)) {
+        std::string speaks = "speaks only " + facts->protocol + " " + facts->cipher;
+        if (!facts->group.empty()) speaks += " (" + facts->group + ")";
+        if (facts->failure)
+            speaks += ", and the client refuses even that: " + std::string(to_string(*facts->failure)) + " (" +
+                      facts->error + ")";
+        return Failure{protocol_refused ? Reason::no_shared_protocol : Reason::no_shared_cipher,
+                       speaks + "; to the edge's offer: " + refusal.detail};
+    }
+    if (const auto* failure = std::get_if<Failure>(&broad.outcome))
+        refusal.detail += "; a broad offer too: " + std::string(to_string(failure->reason)) + " (" + failure->detail + ")";
+    return refusal;
+}
+
+awaitable<void> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, Probe& probe, gnutls_priority_t priority,
+                                             bool describe_refusal) {
     const auto start = Clock::now();
+    error_code endpoint_ec;
+    const tcp::endpoint endpoint = conn.socket.remote_endpoint(endpoint_ec);
     gnutls_session_t raw = nullptr;
     if (int r = gnutls_init(&raw, GNUTLS_CLIENT | GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS); r < 0) {
         probe.outcome = Failure{Reason::tls_error, gnutls_strerror(r)};
@@ -438,7 +484,7 @@ awaitable<void> Scanner::Impl::handshake(Conn& conn, const Origin& origin, Probe
     SessionPtr session(raw);
     MemoryTransport io;
     io.session = raw;
-    gnutls_priority_set(raw, tls.priority());
+    gnutls_priority_set(raw, priority);
     gnutls_credentials_set(raw, GNUTLS_CRD_CERTIFICATE, tls.credentials());
     if (!origin.name_is_ip) gnutls_server_name_set(raw, GNUTLS_NAME_DNS, origin.name.data(), origin.name.size());
     gnutls_transport_set_ptr(raw, &io);
@@ -532,8 +578,19 @@ awaitable<void> Scanner::Impl::handshake(Conn& conn, const Origin& origin, Probe
         return std::string(gnutls_strerror(tls_result));
     };
     if (!certificate_seen) {
-        probe.outcome = Failure{tls_result == GNUTLS_E_FATAL_ALERT_RECEIVED ? Reason::tls_alert : Reason::tls_error,
-                                tls_result == 0 ? "no certificate presented" : tls_failure_text()};
+        Failure refusal{tls_result == GNUTLS_E_FATAL_ALERT_RECEIVED ? Reason::tls_alert : Reason::tls_error,
+                        tls_result == 0 ? "no certificate presented" : tls_failure_text()};
+        const int alert = tls_result == GNUTLS_E_FATAL_ALERT_RECEIVED ? static_cast<int>(gnutls_alert_get(raw)) : -1;
+        const bool protocol_refused = alert == GNUTLS_A_PROTOCOL_VERSION;
+        // What an origin says, or the client finds, when nothing in the offer suits it.
+        const bool offer_refused = protocol_refused || alert == GNUTLS_A_HANDSHAKE_FAILURE ||
+                                   alert == GNUTLS_A_INSUFFICIENT_SECURITY || tls_result == GNUTLS_E_UNKNOWN_CIPHER_SUITE ||
+                                   tls_result == GNUTLS_E_NO_CIPHER_SUITES || tls_result == GNUTLS_E_NO_COMMON_KEY_SHARE;
+        if (describe_refusal && offer_refused && !endpoint_ec) {
+            const Probe broad = co_await broad_handshake(conn, origin, endpoint);
+            refusal = refusal_with(std::move(refusal), protocol_refused, broad);
+        }
+        probe.outcome = std::move(refusal);
         co_return;
     }
 

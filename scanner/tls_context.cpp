@@ -15,11 +15,29 @@
 namespace originscan::scanner {
 namespace {
 
-// How a CDN edge offers: TLS 1.3 first, X25519 first. TLS 1.0/1.1 stay enabled so an origin
-// that only speaks them is seen (and named legacy-protocol) instead of failing as tls-alert.
+// What the edge offers origins: Cloudflare's documented origin-facing suites, versions and
+// groups, kept as the exact table in rules/edge_profile.cpp (cloudflare_offer). GnuTLS
+// priority strings combine key exchange x cipher x MAC instead of naming suites, so this
+// offers the table's 13 suites plus these it cannot leave out (tests/integration/
+// test_edge_verdict.cpp lists them, against GnuTLS's own account of this string):
+// ECDHE-{ECDSA,RSA}-CHACHA20-POLY1305 at TLS 1.2 (CHACHA20 is needed for TLS 1.3),
+// ECDHE-ECDSA-AES{128,256}-SHA, ECDHE-RSA-AES256-SHA, ECDHE-ECDSA-AES256-SHA384,
+// AES256-GCM-SHA384, ECDHE-{ECDSA,RSA}-DES-CBC3-SHA, and DES-CBC3-SHA above TLS 1.0. GnuTLS
+// also orders them by key exchange first, not in Cloudflare's order. Where an origin picks
+// one of the extras, or 3DES above TLS 1.0, the verdict follows the table (rules/classify.cpp:
+// unreachable, no-shared-cipher), never strict. No DHE, RC4 or NULL; no SHA-256 CBC suites.
+// TLS 1.0/1.1 are offered: an origin that only speaks them is classed with legacy-protocol.
 constexpr const char* edge_priority =
-    "NORMAL:-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:+GROUP-SECP521R1:"
-    "+GROUP-X448:+GROUP-FFDHE2048:+GROUP-FFDHE3072:+VERS-TLS1.1:+VERS-TLS1.0";
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:+VERS-TLS1.1:+VERS-TLS1.0:"
+    "-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:+RSA:"
+    "-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:+AES-128-CBC:+AES-256-CBC:+3DES-CBC:"
+    "-MAC-ALL:+AEAD:+SHA1:+SHA384:"
+    "-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1";
+
+// Only when the edge's offer is refused: a broad offer, to say what the origin does speak.
+// No FFDHE groups, so that a DHE server sends its own parameters (RFC 7919 lets it refuse DHE
+// to a client that lists only groups it lacks) and a weak prime can be named.
+constexpr const char* broad_offer_priority = "NORMAL:-GROUP-DH-ALL:+VERS-TLS1.1:+VERS-TLS1.0:+3DES-CBC";
 
 constexpr std::size_t max_ca_file_bytes = 64u << 20;
 
@@ -146,6 +164,8 @@ TlsContext::TlsContext(const std::vector<std::string>& ca_files, bool system_tru
     gnutls_priority_t prio;
     check_gnutls(gnutls_priority_init2(&prio, edge_priority, nullptr, 0), "priority");
     priority_.reset(prio);
+    check_gnutls(gnutls_priority_init2(&prio, broad_offer_priority, nullptr, 0), "broad priority");
+    broad_priority_.reset(prio);
 
     gnutls_x509_trust_list_t trust;
     check_gnutls(gnutls_x509_trust_list_init(&trust, 0), "trust list");

@@ -569,8 +569,11 @@ struct SessionDeleter {
     void operator()(gnutls_session_t s) const { gnutls_deinit(s); }
 };
 
-// Runs a server handshake over `transport`; returns GnuTLS's final result.
-int server_handshake(const ServerCredentials& credentials, Transport& transport, const char* priority = nullptr) {
+// Runs a server handshake over `transport`; returns GnuTLS's final result. With `alert`, a
+// failed handshake ends with the alert GnuTLS finds fitting (handshake_failure when no suite
+// is shared), as real servers do.
+int server_handshake(const ServerCredentials& credentials, Transport& transport, const char* priority = nullptr,
+                     bool alert = false) {
     gnutls_session_t raw;
     check(gnutls_init(&raw, GNUTLS_SERVER), "gnutls_init server");
     std::unique_ptr<std::remove_pointer_t<gnutls_session_t>, SessionDeleter> session(raw);
@@ -594,6 +597,7 @@ int server_handshake(const ServerCredentials& credentials, Transport& transport,
     do {
         r = gnutls_handshake(raw);
     } while (r < 0 && !gnutls_error_is_fatal(r) && !transport.conn->stopping());
+    if (r < 0 && alert) gnutls_alert_send_appropriate(raw, r);
     return r;
 }
 
@@ -667,7 +671,7 @@ Behaviour tls_server_with_priority(std::shared_ptr<const ServerCredentials> cred
     return [credentials, priority = std::move(priority)](Connection& conn) {
         Transport transport;
         transport.conn = &conn;
-        if (server_handshake(*credentials, transport, priority.c_str()) == GNUTLS_E_SUCCESS) conn.hold();
+        if (server_handshake(*credentials, transport, priority.c_str(), true) == GNUTLS_E_SUCCESS) conn.hold();
     };
 }
 

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <variant>
@@ -13,7 +14,9 @@
 #include "model/observation.hpp"
 #include "model/origin.hpp"
 #include "rules/classify.hpp"
+#include "rules/edge_profile.hpp"
 #include "scanner/scanner.hpp"
+#include "scanner/tls_context.hpp"
 #include "tests/integration/hostile_peers.hpp"
 
 namespace originscan {
@@ -189,9 +192,16 @@ namespace {
 
 // Diffie-Hellman parameters of `bits`, owned.
 struct DhParams {
+    // Freshly generated, of `bits`.
     explicit DhParams(unsigned bits) {
         if (gnutls_dh_params_init(&params) < 0) throw std::runtime_error("dh_params_init");
         if (gnutls_dh_params_generate2(params, bits) < 0) throw std::runtime_error("dh_params_generate2");
+    }
+    // RFC 7919 ffdhe2048: a sound group.
+    DhParams() {
+        if (gnutls_dh_params_init(&params) < 0) throw std::runtime_error("dh_params_init");
+        if (gnutls_dh_params_import_raw(params, &gnutls_ffdhe_2048_group_prime, &gnutls_ffdhe_2048_group_generator) < 0)
+            throw std::runtime_error("dh_params_import_raw");
     }
     ~DhParams() { gnutls_dh_params_deinit(params); }
     DhParams(const DhParams&) = delete;
@@ -200,13 +210,15 @@ struct DhParams {
 };
 
 // DHE-RSA needs an RSA leaf.
-[[maybe_unused]] Identity rsa_leaf(const std::string& name, const Authority& ca) {
+Identity rsa_leaf(const std::string& name, const Authority& ca) {
     CertSpec spec = leaf_spec(name);
     spec.key_usage = GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_ENCIPHERMENT;
     return leaf_identity(spec, ca, hostile::generate_rsa_key());
 }
 
-[[maybe_unused]] constexpr const char* kDheOnly = "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+DHE-RSA:%PROFILE_VERY_WEAK";
+// DHE-RSA with AES-GCM only, TLS 1.2; no FFDHE groups, so the parameters given are used.
+constexpr const char* kDheOnly =
+    "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+DHE-RSA:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:-GROUP-DH-ALL:%PROFILE_VERY_WEAK";
 
 }  // namespace
 
@@ -311,6 +323,132 @@ TEST_CASE("validity is judged over the path that verified, anchor included", "[e
         REQUIRE(tls != nullptr);
         CHECK(tls->chain.size() == 4);
         CHECK(path_of(*tls) == std::vector<std::size_t>{0, 2});
+    }
+}
+
+TEST_CASE("the edge's offer: an origin that shares nothing with it is unreachable, and says what it speaks",
+          "[edge][offer]") {
+    const std::int64_t now = hostile::unix_now();
+    const Authority ca = root_ca("originscan edge test CA", now - 30 * kDay, now + 3650 * kDay);
+    const CaFile ca_file(hostile::to_pem(ca.cert.get()));
+    const auto failure_of = [](const Judged& got) {
+        const auto* failure = std::get_if<Failure>(&got.observation.probes.front().outcome);
+        return failure ? failure->detail : std::string("(not a failure)");
+    };
+
+    SECTION("DHE-RSA only, valid chain: no-shared-cipher, with what it speaks") {
+        const Identity id = rsa_leaf("dhe-only.edge.test", ca);
+        const DhParams dh;
+        const auto creds = std::make_shared<const ServerCredentials>(id, dh.params);
+        LoopbackServer server(hb::tls_server_with_priority(creds, kDheOnly));
+        const Observation seen = scan(ca_file, origin_at("dhe-only.edge.test", server.port()));
+        const Judged got{seen, rules::classify(seen, now)};
+        INFO(describe(got.observation));
+        CHECK(to_string(got.classification.cls) == "unreachable");
+        CHECK(reasons_of(got.classification) == "no-shared-cipher");
+        CHECK_THAT(failure_of(got), Catch::StartsWith("speaks only TLS1.2 TLS_DHE_RSA_WITH_AES_256_GCM_SHA384"));
+        CHECK(server.accepted() == 2);  // the edge's offer, then the broad one
+    }
+
+    SECTION("DHE with a 512-bit prime: no-shared-cipher, and the broad offer names the weak key exchange") {
+        const Identity id = rsa_leaf("tiny-dh.edge.test", ca);
+        const DhParams dh(512);
+        const auto creds = std::make_shared<const ServerCredentials>(id, dh.params);
+        const Judged got = scan_and_judge(ca_file, "tiny-dh.edge.test", hb::tls_server_with_priority(creds, kDheOnly));
+        INFO(describe(got.observation));
+        CHECK(to_string(got.classification.cls) == "unreachable");
+        CHECK(reasons_of(got.classification) == "no-shared-cipher");
+        CHECK_THAT(failure_of(got), Catch::Contains("weak-key-exchange"));
+    }
+
+    SECTION("a suite GnuTLS offers but the edge does not (ECDHE-ECDSA-CHACHA20 at TLS 1.2): not strict") {
+        const Identity id = leaf_identity(leaf_spec("chacha12.edge.test"), ca);
+        const Judged got =
+            scan_and_judge(ca_file, "chacha12.edge.test",
+                           hb::tls_server_with_priority(credentials(id),
+                                                        "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+CHACHA20-POLY1305"));
+        INFO(describe(got.observation));
+        const TlsFacts* tls = tls_of(got.observation);
+        REQUIRE(tls != nullptr);
+        CHECK(tls->cipher == "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256");
+        CHECK(to_string(got.classification.cls) == "unreachable");
+        CHECK(reasons_of(got.classification) == "no-shared-cipher");
+    }
+
+    SECTION("suites of the table, as the scanner names them: ca-trusted") {
+        struct Case {
+            const char* priority;
+            bool rsa;
+            const char* cipher;
+        };
+        for (const Case& c : {
+                 Case{"NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM", false,
+                      "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"},
+                 Case{"NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM", false,
+                      "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"},
+                 Case{"NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+ECDHE-RSA:-CIPHER-ALL:+AES-128-CBC:-MAC-ALL:+SHA1", true,
+                      "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"},
+                 Case{"NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+RSA:-CIPHER-ALL:+AES-128-CBC:-MAC-ALL:+SHA1", true,
+                      "TLS_RSA_WITH_AES_128_CBC_SHA"},
+                 Case{"NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+RSA:-CIPHER-ALL:+AES-256-CBC:-MAC-ALL:+SHA1", true,
+                      "TLS_RSA_WITH_AES_256_CBC_SHA"},
+                 Case{"NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+ECDHE-RSA:-CIPHER-ALL:+AES-256-CBC:-MAC-ALL:+SHA384",
+                      true, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384"},
+                 Case{"NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+CHACHA20-POLY1305", false,
+                      "TLS_CHACHA20_POLY1305_SHA256"},
+             }) {
+            INFO(c.priority);
+            const Identity id = c.rsa ? rsa_leaf("suite.edge.test", ca) : leaf_identity(leaf_spec("suite.edge.test"), ca);
+            const Judged got =
+                scan_and_judge(ca_file, "suite.edge.test", hb::tls_server_with_priority(credentials(id), c.priority));
+            INFO(describe(got.observation));
+            const TlsFacts* tls = tls_of(got.observation);
+            REQUIRE(tls != nullptr);
+            CHECK(tls->cipher == c.cipher);
+            CHECK(to_string(got.classification.cls) == "ca-trusted");
+        }
+    }
+}
+
+TEST_CASE("the GnuTLS priority offers the edge's table, and only these extras", "[edge][offer][golden]") {
+    // GnuTLS's own account of what the scanner's priority offers, against rules/' table. An
+    // extra here is one the verdict already refuses (outside_offer); a change in either shows.
+    const std::int64_t now = hostile::unix_now();
+    const Authority ca = root_ca("originscan edge test CA", now - 30 * kDay, now + 3650 * kDay);
+    const CaFile ca_file(hostile::to_pem(ca.cert.get()));
+    const scanner::TlsContext context({ca_file.path()}, false);
+    std::set<std::uint16_t> offered;
+    for (unsigned i = 0;; ++i) {
+        unsigned index = 0;
+        const int r = gnutls_priority_get_cipher_suite_index(context.priority(), i, &index);
+        if (r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) break;
+        if (r < 0) continue;
+        unsigned char id[2];
+        if (gnutls_cipher_suite_info(index, id, nullptr, nullptr, nullptr, nullptr) == nullptr) continue;
+        offered.insert(static_cast<std::uint16_t>(id[0] << 8 | id[1]));
+    }
+    std::set<std::uint16_t> table;
+    for (const auto& suite : rules::cloudflare_offer().suites) table.insert(suite.id);
+    for (std::uint16_t id : table) {
+        INFO("table suite 0x" << std::hex << id);
+        CHECK(offered.count(id) == 1);
+    }
+    std::set<std::uint16_t> extras;
+    for (std::uint16_t id : offered)
+        if (table.count(id) == 0) extras.insert(id);
+    // ECDHE-{ECDSA,RSA}-CHACHA20-POLY1305 (TLS 1.2), ECDHE-ECDSA-AES128-SHA, -AES256-SHA,
+    // ECDHE-ECDSA-AES256-SHA384, ECDHE-ECDSA-DES-CBC3-SHA, ECDHE-RSA-AES256-SHA,
+    // ECDHE-RSA-DES-CBC3-SHA, AES256-GCM-SHA384: see scanner/tls_context.cpp.
+    const std::set<std::uint16_t> known_extras{0xcca9, 0xcca8, 0xc009, 0xc00a, 0xc024, 0xc008, 0xc014, 0xc012, 0x009d};
+    CHECK(extras == known_extras);
+    // No DHE, RC4, NULL or SHA-256 CBC suite at all.
+    for (std::uint16_t id : offered) {
+        INFO("offered 0x" << std::hex << id);
+        CHECK_FALSE((id == 0x0032 || id == 0x0033 || id == 0x0038 || id == 0x0039));  // DHE-*-AES-*-SHA
+        CHECK_FALSE((id >= 0x009e && id <= 0x00a3));       // DHE-*-GCM
+        CHECK_FALSE((id == 0x003c || id == 0x003d || id == 0xc023 || id == 0xc027));  // CBC-SHA256
+        CHECK_FALSE((id == 0x0004 || id == 0x0005 || id == 0xc011 || id == 0xc007));  // RC4
+        CHECK_FALSE((id == 0x0001 || id == 0x0002 || id == 0x003b));                  // NULL
     }
 }
 

@@ -300,8 +300,49 @@ TEST_CASE("classify_probe: one row per class and reason", "[rules][classify]") {
          with(self_signed_tls(), [](TlsFacts& t) { t.client_cert_requested = true; }),
          C::self_signed, M::full, {R::self_signed, R::client_cert_required}},
         {"legacy protocol",
-         with(trusted_tls(), [](TlsFacts& t) { t.protocol = "TLS1.0"; t.legacy_protocol = true; }),
+         with(trusted_tls(), [](TlsFacts& t) {
+             t.protocol = "TLS1.0";
+             t.cipher = "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA";
+             t.group = "SECP256R1";
+             t.legacy_protocol = true;
+         }),
          C::ca_trusted, M::strict, {R::legacy_protocol}},
+
+        // the negotiated handshake against the edge's offer (rules/edge_profile.cpp)
+        {"TLS 1.2 suite in the offer", with(trusted_tls(), [](TlsFacts& t) {
+             t.protocol = "TLS1.2";
+             t.cipher = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256";
+             t.group = "X25519";
+         }),
+         C::ca_trusted, M::strict, {}},
+        {"3DES at TLS 1.0, the one version it is offered at", with(trusted_tls(), [](TlsFacts& t) {
+             t.protocol = "TLS1.0";
+             t.cipher = "TLS_RSA_WITH_3DES_EDE_CBC_SHA";
+             t.legacy_protocol = true;
+         }),
+         C::ca_trusted, M::strict, {R::legacy_protocol}},
+        {"3DES at TLS 1.2: not offered", with(trusted_tls(), [](TlsFacts& t) {
+             t.protocol = "TLS1.2";
+             t.cipher = "TLS_RSA_WITH_3DES_EDE_CBC_SHA";
+         }),
+         C::unreachable, M::none, {R::no_shared_cipher}},
+        {"suite GnuTLS offers but the edge does not (ECDHE-ECDSA-CHACHA20 at TLS 1.2)",
+         with(trusted_tls(), [](TlsFacts& t) {
+             t.protocol = "TLS1.2";
+             t.cipher = "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256";
+             t.group = "X25519";
+         }),
+         C::unreachable, M::none, {R::no_shared_cipher}},
+        {"DHE suite", with(trusted_tls(), [](TlsFacts& t) {
+             t.protocol = "TLS1.2";
+             t.cipher = "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256";
+             t.group = "FFDHE2048";
+         }),
+         C::unreachable, M::none, {R::no_shared_cipher}},
+        {"group not offered", with(trusted_tls(), [](TlsFacts& t) { t.group = "SECP521R1"; }),
+         C::unreachable, M::none, {R::no_shared_cipher}},
+        {"version not offered", with(trusted_tls(), [](TlsFacts& t) { t.protocol = "SSL3.0"; }),
+         C::unreachable, M::none, {R::no_shared_protocol}},
     };
 
     for (const auto& row : rows) {
