@@ -681,7 +681,7 @@ Behaviour spliced_certificate(std::shared_ptr<const ServerCredentials> credentia
         Transport transport;
         transport.conn = &conn;
         transport.splice = &presented;
-        if (server_handshake(*credentials, transport, "NORMAL:-VERS-ALL:+VERS-TLS1.2") == GNUTLS_E_SUCCESS)
+        if (server_handshake(*credentials, transport, "NORMAL:-VERS-ALL:+VERS-TLS1.2", true) == GNUTLS_E_SUCCESS)
             conn.hold();
     };
 }

@@ -254,7 +254,8 @@ Behaviour tls_server_with_priority(std::shared_ptr<const ServerCredentials> cred
 // An impostor: a GnuTLS server held to TLS 1.2 (so its flight travels in clear) whose
 // Certificate handshake message is replaced on the wire by one carrying `presented` (DER,
 // leaf first), record and handshake lengths rewritten. Everything else, the ServerKeyExchange
-// signature included, is the server's own, made with its own key.
+// signature included, is the server's own, made with its own key; a failed handshake ends
+// with the server's alert (decrypt_error when the Finished messages differ).
 Behaviour spliced_certificate(std::shared_ptr<const ServerCredentials> credentials,
                               std::vector<std::vector<unsigned char>> presented);
 

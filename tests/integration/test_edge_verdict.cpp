@@ -186,6 +186,25 @@ TEST_CASE("a failed handshake after the certificate is unreachable, with the cli
         REQUIRE(tls != nullptr);
         CHECK(tls->trust.trusted);
     }
+
+    SECTION("a CA-trusted certificate with the server's own key, bytes differing from what the server hashed: "
+            "the server's alert after the certificate is unreachable/tls-alert, not strict") {
+        const Identity id = leaf_identity(leaf_spec("transcript.edge.test"), ca);
+        // Same name, same key, a fresh serial: every check on the certificate passes, but the
+        // Finished messages cannot match.
+        const hostile::Crt twin = hostile::make_certificate(leaf_spec("transcript.edge.test"), id.key.get(),
+                                                            ca.cert.get(), ca.key.get());
+        const Judged got = scan_and_judge(ca_file, "transcript.edge.test",
+                                          hb::spliced_certificate(credentials(id), {hostile::to_der(twin.get())}));
+        INFO(describe(got.observation));
+        CHECK(to_string(got.classification.cls) == "unreachable");
+        CHECK(reasons_of(got.classification) == "tls-alert");
+        const TlsFacts* tls = tls_of(got.observation);
+        REQUIRE(tls != nullptr);
+        CHECK(tls->trust.trusted);
+        CHECK(tls->name_matches);
+        CHECK_FALSE(tls->client_cert_requested);
+    }
 }
 
 namespace {
