@@ -24,7 +24,7 @@ constexpr Table<OriginClass, 5> class_names{{
     {OriginClass::unreachable, "unreachable"},
 }};
 
-constexpr Table<Reason, 24> reason_names{{
+constexpr Table<Reason, 29> reason_names{{
     {Reason::self_signed, "self-signed"},
     {Reason::unknown_issuer, "unknown-issuer"},
     {Reason::incomplete_chain, "incomplete-chain"},
@@ -48,6 +48,11 @@ constexpr Table<Reason, 24> reason_names{{
     {Reason::not_tls, "not-tls"},
     {Reason::tls_alert, "tls-alert"},
     {Reason::tls_error, "tls-error"},
+    {Reason::bad_signature, "bad-signature"},
+    {Reason::bad_key_usage, "bad-key-usage"},
+    {Reason::weak_key_exchange, "weak-key-exchange"},
+    {Reason::no_shared_cipher, "no-shared-cipher"},
+    {Reason::no_shared_protocol, "no-shared-protocol"},
     {Reason::not_scanned, "not-scanned"},
 }};
 

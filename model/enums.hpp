@@ -41,6 +41,13 @@ enum class Reason {
     not_tls,
     tls_alert,
     tls_error,
+    // the client refused the handshake after the certificate (the edge would too)
+    bad_signature,
+    bad_key_usage,
+    weak_key_exchange,
+    // nothing in common with the edge's offer
+    no_shared_cipher,
+    no_shared_protocol,
     // the scan itself did not run to the end (SIGINT/SIGTERM)
     not_scanned,
 };

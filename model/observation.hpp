@@ -39,6 +39,13 @@ struct TrustFacts {
     bool invalid_signature = false;
     bool revoked = false;
     bool chain_in_order = true;  // every presented certificate is issued by the next one
+    // The path the chain verifies along (when not trusted: as far as it goes among the
+    // presented certificates): indices into TlsFacts::chain, leaf (0) first, then each
+    // issuer. Presented certificates no path uses (an expired cross-certificate, junk) are
+    // not in it. Empty only in reports written before the path was recorded.
+    std::vector<std::size_t> path;
+    // The trust anchor the path ends at, from the trust store; empty when none was reached.
+    std::optional<CertFacts> anchor;
 };
 
 struct TlsFacts {
@@ -49,6 +56,11 @@ struct TlsFacts {
     bool legacy_protocol = false;        // negotiated below TLS 1.2
     bool client_cert_requested = false;  // CertificateRequest seen
     std::string error;                   // alert or error after the certificate, if any
+    // Why the handshake did not complete, when it did not: tls-alert (an alert from the
+    // origin), bad-signature, bad-key-usage, weak-key-exchange (the client refused the
+    // origin's handshake), tls-error (anything else). Only an alert after a CertificateRequest
+    // leaves the origin classed by its certificate (rules/classify.cpp).
+    std::optional<Reason> failure;
     std::vector<CertFacts> chain;        // as presented, leaf first; never empty
     TrustFacts trust;
     bool name_matches = false;  // leaf matches NAME per RFC 6125 (IP SANs for an IP NAME)

@@ -95,15 +95,19 @@ std::string violation_message(const OriginResult& result, Violation violation,
                 out += "the certificate expires within " + std::to_string(expiry_days) + " days";
                 break;
             }
-            const std::int64_t not_after = tls->chain.front().not_after;
+            // The path's first expiry is what breaks the origin first: say which certificate.
+            const CertFacts* first = rules::earliest_expiry(*tls);
+            const std::int64_t not_after = first->not_after;
             const std::int64_t days = days_left(not_after, judged_at);
             const std::string on = format_rfc3339(not_after);
+            const std::string which = first == &tls->chain.front()
+                                          ? std::string("the certificate")
+                                          : std::string(rules::path_role(*tls, first)) + " " + first->subject;
             if (not_after <= judged_at)
-                out += "the certificate expired on " + on;
+                out += which + " expired on " + on;
             else
-                out += "the certificate expires in " + std::to_string(days) +
-                       (days == 1 ? " day" : " days") + ", on " + on + ", within the " +
-                       std::to_string(expiry_days) + "-day warning";
+                out += which + " expires in " + std::to_string(days) + (days == 1 ? " day" : " days") +
+                       ", on " + on + ", within the " + std::to_string(expiry_days) + "-day warning";
             break;
         }
     }

@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "reports/format.hpp"
+#include "rules/classify.hpp"
 
 namespace originscan::reports {
 namespace {
@@ -68,6 +69,24 @@ ordered cert_json(const CertFacts& cert, std::optional<std::int64_t> judged_at) 
     return out;
 }
 
+// The path validity was judged over: which presented certificates, which anchor, and the
+// certificate on it that expires first.
+ordered path_json(const TlsFacts& tls, std::int64_t judged_at) {
+    ordered out = ordered::object();
+    out["presented"] = tls.trust.path;
+    out["anchor"] = tls.trust.anchor ? cert_json(*tls.trust.anchor, judged_at) : ordered(nullptr);
+    const CertFacts* first = rules::earliest_expiry(tls);
+    if (first == nullptr) {
+        out["expires_first"] = nullptr;
+    } else {
+        out["expires_first"] = ordered{{"certificate", rules::path_role(tls, first)},
+                                       {"subject", first->subject},
+                                       {"not_after", format_rfc3339(first->not_after)},
+                                       {"days_left", days_left(first->not_after, judged_at)}};
+    }
+    return out;
+}
+
 ordered tls_json(const TlsFacts& tls, std::int64_t judged_at) {
     ordered out = ordered::object();
     out["protocol"] = tls.protocol;
@@ -77,6 +96,7 @@ ordered tls_json(const TlsFacts& tls, std::int64_t judged_at) {
     out["legacy_protocol"] = tls.legacy_protocol;
     out["client_cert_requested"] = tls.client_cert_requested;
     out["error"] = string_or_null(tls.error);
+    out["failure_reason"] = enum_or_null(tls.failure);
     out["chain_length"] = tls.chain.size();
     out["chain_in_order"] = tls.trust.chain_in_order;
     out["trusted"] = tls.trust.trusted;
@@ -89,6 +109,7 @@ ordered tls_json(const TlsFacts& tls, std::int64_t judged_at) {
     ordered chain = ordered::array();
     for (const CertFacts& cert : tls.chain) chain.push_back(cert_json(cert, std::nullopt));
     out["chain"] = std::move(chain);
+    out["path"] = path_json(tls, judged_at);
     return out;
 }
 
@@ -423,6 +444,12 @@ public:
         out.legacy_protocol = boolean(t, "legacy_protocol", where);
         out.client_cert_requested = boolean(t, "client_cert_requested", where);
         out.error = string_or_null(t, "error", where);
+        // Reports before failure_reason: a failed handshake was only ever kept as TLS facts
+        // when the origin had asked for a client certificate and alerted.
+        if (t.contains("failure_reason"))
+            out.failure = nullable_enumeration<Reason>(t, "failure_reason", where, reason_from_string, "reason");
+        else if (!out.handshake_completed)
+            out.failure = out.client_cert_requested ? Reason::tls_alert : Reason::tls_error;
         out.trust.chain_in_order = boolean(t, "chain_in_order", where);
         out.trust.trusted = boolean(t, "trusted", where);
         const std::string problems_path = member_path(where, "trust_problems");
@@ -438,6 +465,19 @@ public:
         for (std::size_t i = 0; i < chain.size(); ++i) {
             if (!chain[i].is_object()) fail(item_path(chain_path, i), "expected an object");
             out.chain.push_back(cert(chain[i], item_path(chain_path, i)));
+        }
+        // Reports before the path was recorded have none: validity_path() then uses the chain.
+        if (t.contains("path")) {
+            const std::string path = member_path(where, "path");
+            const Json& p = object(t, "path", where);
+            const Json& presented = array(p, "presented", path);
+            for (std::size_t i = 0; i < presented.size(); ++i) {
+                if (!presented[i].is_number_unsigned() || presented[i].get<std::size_t>() >= out.chain.size())
+                    fail(item_path(member_path(path, "presented"), i), "expected an index into the chain");
+                out.trust.path.push_back(presented[i].get<std::size_t>());
+            }
+            if (const Json* anchor = nullable_object(p, "anchor", path))
+                out.trust.anchor = cert(*anchor, member_path(path, "anchor"));
         }
         if (integer<std::size_t>(t, "chain_length", where, 0) != out.chain.size())
             fail(member_path(where, "chain_length"), "does not match the chain's length");

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "reports/format.hpp"
+#include "rules/classify.hpp"
 
 namespace originscan::reports {
 namespace {
@@ -124,6 +125,11 @@ std::string facts(const OriginResult& r, std::int64_t judged_at) {
                                   join(leaf.ip_addresses));
             line("valid", format_rfc3339(leaf.not_before) + " to " + format_rfc3339(leaf.not_after) + " (" +
                               std::to_string(days_left(leaf.not_after, judged_at)) + " days left)");
+            if (const CertFacts* first = rules::earliest_expiry(*tls); first && first != &leaf)
+                line("expires first on the path", std::string(rules::path_role(*tls, first)) + " " + first->subject +
+                                                      ", " + format_rfc3339(first->not_after) + " (" +
+                                                      std::to_string(days_left(first->not_after, judged_at)) +
+                                                      " days left)");
             std::string pins;
             for (const CertFacts& cert : tls->chain) pins += (pins.empty() ? "sha256/" : " sha256/") + cert.spki_sha256;
             line("presented pins", pins);

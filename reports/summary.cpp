@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "reports/format.hpp"
+#include "rules/classify.hpp"
 
 namespace originscan::reports {
 namespace {
@@ -90,7 +91,8 @@ Row origin_row(const OriginResult& r, std::int64_t judged_at) {
     if (const Probe* probe = shown_probe(r, judged_at)) {
         if (const auto* tls = std::get_if<TlsFacts>(&probe->outcome)) {
             tls_version = tls->protocol;
-            if (!tls->chain.empty()) days = std::to_string(days_left(tls->chain.front().not_after, judged_at));
+            if (const CertFacts* first = rules::earliest_expiry(*tls))
+                days = std::to_string(days_left(first->not_after, judged_at));
             note = tls->error;
         } else if (const auto* http = std::get_if<HttpFacts>(&probe->outcome)) {
             note = (http->on_tls_port ? "HTTP on the TLS port: " : "HTTP on port " + std::to_string(http->port) + ": ") +

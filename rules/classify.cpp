@@ -52,13 +52,21 @@ std::vector<Reason> authentication_failures(const TlsFacts& tls, std::int64_t no
     if (trust.revoked) reasons.push_back(Reason::revoked);
     if (!tls.name_matches) reasons.push_back(Reason::hostname_mismatch);
 
-    // Time is judged here, against the scan time or --now, for every presented certificate:
-    // an edge verifying the chain fails on an expired intermediate just as on the leaf.
-    for (const auto& cert : tls.chain) {
-        if (now > cert.not_after) reasons.push_back(Reason::expired);
-        if (now < cert.not_before) reasons.push_back(Reason::not_yet_valid);
+    // Time is judged here, against the scan time or --now, over the path: an edge verifying
+    // the chain fails on an expired intermediate or anchor just as on the leaf, and ignores a
+    // presented certificate no path uses.
+    for (const CertFacts* cert : validity_path(tls)) {
+        if (now > cert->not_after) reasons.push_back(Reason::expired);
+        if (now < cert->not_before) reasons.push_back(Reason::not_yet_valid);
     }
     return reasons;
+}
+
+// The one failed handshake still classed by its certificate: the origin asked for a client
+// certificate and then refused the connection with an alert (none or the wrong one was
+// presented). An edge presenting the certificate the origin wants gets through.
+bool rejected_for_client_certificate(const TlsFacts& tls) {
+    return tls.client_cert_requested && tls.failure.value_or(Reason::tls_error) == Reason::tls_alert;
 }
 
 Classification classify_tls(const TlsFacts& tls, std::int64_t now,
@@ -66,6 +74,15 @@ Classification classify_tls(const TlsFacts& tls, std::int64_t now,
     if (tls.chain.empty()) {
         // The scanner promises a certificate with TlsFacts; without one nothing can be judged.
         return make(OriginClass::unreachable, {Reason::tls_error});
+    }
+    // The verdict follows the edge's offer as documented, not the GnuTLS priority that
+    // approximates it (scanner/tls_context.cpp): a suite GnuTLS offered but the edge does not
+    // means the edge's own handshake is unknown, so never strict.
+    if (const auto outside = outside_offer(cloudflare_offer(), tls))
+        return make(OriginClass::unreachable, {*outside});
+    if (!tls.handshake_completed && !rejected_for_client_certificate(tls)) {
+        // The edge could not finish this handshake either: the certificate decides nothing.
+        return make(OriginClass::unreachable, {tls.failure.value_or(Reason::tls_error)});
     }
     std::vector<Reason> reasons = authentication_failures(tls, now);
     OriginClass cls =
@@ -100,6 +117,31 @@ struct ProbeClassifier {
 };
 
 }  // namespace
+
+std::vector<const CertFacts*> validity_path(const TlsFacts& tls) {
+    std::vector<const CertFacts*> path;
+    if (tls.trust.path.empty()) {
+        for (const auto& cert : tls.chain) path.push_back(&cert);
+    } else {
+        for (std::size_t i : tls.trust.path)
+            if (i < tls.chain.size()) path.push_back(&tls.chain[i]);
+    }
+    if (tls.trust.anchor) path.push_back(&*tls.trust.anchor);
+    return path;
+}
+
+const CertFacts* earliest_expiry(const TlsFacts& tls) {
+    const CertFacts* first = nullptr;
+    for (const CertFacts* cert : validity_path(tls))
+        if (first == nullptr || cert->not_after < first->not_after) first = cert;
+    return first;
+}
+
+const char* path_role(const TlsFacts& tls, const CertFacts* cert) {
+    if (!tls.chain.empty() && cert == &tls.chain.front()) return "leaf";
+    if (tls.trust.anchor && cert == &*tls.trust.anchor) return "anchor";
+    return "intermediate";
+}
 
 Classification classify_probe(const Probe& probe, std::int64_t now,
                               const std::vector<std::string>& pins) {

@@ -18,13 +18,14 @@ bool fails_on(const ScanSettings& settings, Violation violation) {
            settings.fail_on.end();
 }
 
-// Any leaf certificate seen, at any address, that is expired or expires within the horizon.
-bool leaf_expiring(const Observation& observation, std::int64_t now, int expiry_days) {
+// Any certificate on a validity path seen, at any address, that is expired or expires within
+// the horizon: an intermediate or anchor that expires first breaks the origin first.
+bool path_expiring(const Observation& observation, std::int64_t now, int expiry_days) {
     const std::int64_t horizon = std::int64_t{expiry_days} * seconds_per_day;
     for (const auto& probe : observation.probes) {
         const auto* tls = std::get_if<TlsFacts>(&probe.outcome);
-        if (tls == nullptr || tls->chain.empty()) continue;
-        if (tls->chain.front().not_after - now < horizon) return true;
+        const CertFacts* first = tls ? earliest_expiry(*tls) : nullptr;
+        if (first != nullptr && first->not_after - now < horizon) return true;
     }
     return false;
 }
@@ -63,7 +64,7 @@ Verdict judge(const OriginResult& result, const Rule* rule, bool have_baseline,
         classification.cls == OriginClass::unreachable)
         verdict.violations.push_back(Violation::unreachable);
     if (fails_on(settings, Violation::expiring) &&
-        leaf_expiring(result.observation, now, settings.expiry_days))
+        path_expiring(result.observation, now, settings.expiry_days))
         verdict.violations.push_back(Violation::expiring);
     return verdict;
 }

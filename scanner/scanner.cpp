@@ -159,6 +159,22 @@ struct MemoryTransport {
     }
 };
 
+// The one place a GnuTLS error that ended a handshake after the certificate becomes a reason.
+// These are the client's own refusals: an edge doing the same checks refuses the same way.
+Reason reason_for_tls(int code) {
+    switch (code) {
+        case GNUTLS_E_FATAL_ALERT_RECEIVED: return Reason::tls_alert;
+        // The ServerKeyExchange (TLS 1.2) or CertificateVerify (1.3) does not verify under the
+        // presented leaf's key: the origin shows a certificate whose key it does not hold.
+        case GNUTLS_E_PK_SIG_VERIFY_FAILED: return Reason::bad_signature;
+        // e.g. an ECDSA leaf whose keyUsage lacks digitalSignature (RFC 5280 4.2.1.3).
+        case GNUTLS_E_KEY_USAGE_VIOLATION: return Reason::bad_key_usage;
+        case GNUTLS_E_DH_PRIME_UNACCEPTABLE:
+        case GNUTLS_E_INSUFFICIENT_SECURITY: return Reason::weak_key_exchange;
+        default: return Reason::tls_error;
+    }
+}
+
 bool looks_like_tls(unsigned char first) { return first >= 0x14 && first <= 0x17; }
 
 bool starts_with_http(const std::vector<unsigned char>& bytes) {
@@ -191,7 +207,14 @@ struct Scanner::Impl {
     void run_loop(ThreadState& ts);
     awaitable<Observation> scan_origin(ThreadState& ts, const Origin& origin);
     awaitable<std::optional<Resolution>> resolve(std::shared_ptr<Conn> conn, const std::string& host);
-    awaitable<void> handshake(Conn& conn, const Origin& origin, Probe& probe);
+    // The edge's handshake on the connected socket; when the origin refuses the edge's offer,
+    // also broad_handshake() to say what it speaks.
+    awaitable<void> handshake(Conn& conn, const Origin& origin, Probe& probe) {
+        return run_handshake(conn, origin, probe, tls.priority(), true);
+    }
+    awaitable<void> run_handshake(Conn& conn, const Origin& origin, Probe& probe, gnutls_priority_t priority,
+                                  bool describe_refusal);
+    awaitable<Probe> broad_handshake(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint);
     awaitable<bool> probe_http(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint, Probe& probe);
 
     ScannerOptions options;
@@ -461,8 +484,47 @@ awaitable<bool> Scanner::Impl::probe_http(Conn& conn, const Origin& origin, cons
     co_return true;
 }
 
-awaitable<void> Scanner::Impl::handshake(Conn& conn, const Origin& origin, Probe& probe) {
+// A second handshake, on a fresh connection to the same address, with a broad offer: only
+// for an origin that refused the edge's offer, to say what it does speak.
+awaitable<Probe> Scanner::Impl::broad_handshake(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint) {
+    Probe probe;
+    error_code ec;
+    conn.socket.close(ec);
+    if (conn.timed_out || conn.aborted) {
+        probe.outcome = Failure{Reason::timeout, "no time left"};
+        co_return probe;
+    }
+    auto [connect_ec] = co_await conn.socket.async_connect(endpoint, use_tuple);
+    if (connect_ec) {
+        probe.outcome = Failure{reason_for(connect_ec), connect_ec.message()};
+        co_return probe;
+    }
+    co_await run_handshake(conn, origin, probe, tls.broad_priority(), false);
+    co_return probe;
+}
+
+// The edge's offer refused before any certificate: with what the broad offer got, either
+// no-shared-cipher/-protocol with what the origin speaks, or the refusal as it was.
+Failure refusal_with(Failure refusal, bool protocol_refused, const Probe& broad) {
+    if (const auto* facts = std::get_if<TlsFacts>(&broad.outcome)) {
+        std::string speaks = "speaks only " + facts->protocol + " " + facts->cipher;
+        if (!facts->group.empty()) speaks += " (" + facts->group + ")";
+        if (facts->failure)
+            speaks += ", and the client refuses even that: " + std::string(to_string(*facts->failure)) + " (" +
+                      facts->error + ")";
+        return Failure{protocol_refused ? Reason::no_shared_protocol : Reason::no_shared_cipher,
+                       speaks + "; to the edge's offer: " + refusal.detail};
+    }
+    if (const auto* failure = std::get_if<Failure>(&broad.outcome))
+        refusal.detail += "; a broad offer too: " + std::string(to_string(failure->reason)) + " (" + failure->detail + ")";
+    return refusal;
+}
+
+awaitable<void> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, Probe& probe, gnutls_priority_t priority,
+                                             bool describe_refusal) {
     const auto start = Clock::now();
+    error_code endpoint_ec;
+    const tcp::endpoint endpoint = conn.socket.remote_endpoint(endpoint_ec);
     gnutls_session_t raw = nullptr;
     if (int r = gnutls_init(&raw, GNUTLS_CLIENT | GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS); r < 0) {
         probe.outcome = Failure{Reason::tls_error, gnutls_strerror(r)};
@@ -471,7 +533,7 @@ awaitable<void> Scanner::Impl::handshake(Conn& conn, const Origin& origin, Probe
     SessionPtr session(raw);
     MemoryTransport io;
     io.session = raw;
-    gnutls_priority_set(raw, tls.priority());
+    gnutls_priority_set(raw, priority);
     gnutls_credentials_set(raw, GNUTLS_CRD_CERTIFICATE, tls.credentials());
     if (!origin.name_is_ip) gnutls_server_name_set(raw, GNUTLS_NAME_DNS, origin.name.data(), origin.name.size());
     gnutls_transport_set_ptr(raw, &io);
@@ -543,8 +605,8 @@ awaitable<void> Scanner::Impl::handshake(Conn& conn, const Origin& origin, Probe
     const gnutls_datum_t* peers = gnutls_certificate_get_peers(raw, &count);
     const bool certificate_seen = peers && count > 0;
     // Network failures (deadline, reset, close) leave the origin unreachable even after a
-    // certificate: an edge could not use it. TLS-level failures after the certificate (a
-    // client-certificate alert, say) are classed by the certificate.
+    // certificate: an edge could not use it. TLS-level failures after the certificate are
+    // recorded with their reason (reason_for_tls); rules/ decides what they mean.
     if (conn.timed_out) {
         probe.outcome = Failure{Reason::timeout, certificate_seen ? "handshake did not finish before the deadline"
                                                                   : "no TLS answer before the deadline"};
@@ -565,14 +627,28 @@ awaitable<void> Scanner::Impl::handshake(Conn& conn, const Origin& origin, Probe
         return std::string(gnutls_strerror(tls_result));
     };
     if (!certificate_seen) {
-        probe.outcome = Failure{tls_result == GNUTLS_E_FATAL_ALERT_RECEIVED ? Reason::tls_alert : Reason::tls_error,
-                                tls_result == 0 ? "no certificate presented" : tls_failure_text()};
+        Failure refusal{tls_result == GNUTLS_E_FATAL_ALERT_RECEIVED ? Reason::tls_alert : Reason::tls_error,
+                        tls_result == 0 ? "no certificate presented" : tls_failure_text()};
+        const int alert = tls_result == GNUTLS_E_FATAL_ALERT_RECEIVED ? static_cast<int>(gnutls_alert_get(raw)) : -1;
+        const bool protocol_refused = alert == GNUTLS_A_PROTOCOL_VERSION;
+        // What an origin says, or the client finds, when nothing in the offer suits it.
+        const bool offer_refused = protocol_refused || alert == GNUTLS_A_HANDSHAKE_FAILURE ||
+                                   alert == GNUTLS_A_INSUFFICIENT_SECURITY || tls_result == GNUTLS_E_UNKNOWN_CIPHER_SUITE ||
+                                   tls_result == GNUTLS_E_NO_CIPHER_SUITES || tls_result == GNUTLS_E_NO_COMMON_KEY_SHARE;
+        if (describe_refusal && offer_refused && !endpoint_ec) {
+            const Probe broad = co_await broad_handshake(conn, origin, endpoint);
+            refusal = refusal_with(std::move(refusal), protocol_refused, broad);
+        }
+        probe.outcome = std::move(refusal);
         co_return;
     }
 
     TlsFacts facts;
     facts.handshake_completed = tls_result == GNUTLS_E_SUCCESS;
-    if (!facts.handshake_completed) facts.error = tls_failure_text();
+    if (!facts.handshake_completed) {
+        facts.error = tls_failure_text();
+        facts.failure = reason_for_tls(tls_result);
+    }
     const gnutls_protocol_t version = gnutls_protocol_get_version(raw);
     if (const char* name = gnutls_protocol_get_name(version)) facts.protocol = name;
     facts.legacy_protocol = version == GNUTLS_SSL3 || version == GNUTLS_TLS1_0 || version == GNUTLS_TLS1_1;

@@ -15,11 +15,29 @@
 namespace originscan::scanner {
 namespace {
 
-// How a CDN edge offers: TLS 1.3 first, X25519 first. TLS 1.0/1.1 stay enabled so an origin
-// that only speaks them is seen (and named legacy-protocol) instead of failing as tls-alert.
+// What the edge offers origins: Cloudflare's documented origin-facing suites, versions and
+// groups, kept as the exact table in rules/edge_profile.cpp (cloudflare_offer). GnuTLS
+// priority strings combine key exchange x cipher x MAC instead of naming suites, so this
+// offers the table's 13 suites plus these it cannot leave out (tests/integration/
+// test_edge_verdict.cpp lists them, against GnuTLS's own account of this string):
+// ECDHE-{ECDSA,RSA}-CHACHA20-POLY1305 at TLS 1.2 (CHACHA20 is needed for TLS 1.3),
+// ECDHE-ECDSA-AES{128,256}-SHA, ECDHE-RSA-AES256-SHA, ECDHE-ECDSA-AES256-SHA384,
+// AES256-GCM-SHA384, ECDHE-{ECDSA,RSA}-DES-CBC3-SHA, and DES-CBC3-SHA above TLS 1.0. GnuTLS
+// also orders them by key exchange first, not in Cloudflare's order. Where an origin picks
+// one of the extras, or 3DES above TLS 1.0, the verdict follows the table (rules/classify.cpp:
+// unreachable, no-shared-cipher), never strict. No DHE, RC4 or NULL; no SHA-256 CBC suites.
+// TLS 1.0/1.1 are offered: an origin that only speaks them is classed with legacy-protocol.
 constexpr const char* edge_priority =
-    "NORMAL:-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:+GROUP-SECP521R1:"
-    "+GROUP-X448:+GROUP-FFDHE2048:+GROUP-FFDHE3072:+VERS-TLS1.1:+VERS-TLS1.0";
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:+VERS-TLS1.1:+VERS-TLS1.0:"
+    "-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:+RSA:"
+    "-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:+AES-128-CBC:+AES-256-CBC:+3DES-CBC:"
+    "-MAC-ALL:+AEAD:+SHA1:+SHA384:"
+    "-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1";
+
+// Only when the edge's offer is refused: a broad offer, to say what the origin does speak.
+// No FFDHE groups, so that a DHE server sends its own parameters (RFC 7919 lets it refuse DHE
+// to a client that lists only groups it lacks) and a weak prime can be named.
+constexpr const char* broad_offer_priority = "NORMAL:-GROUP-DH-ALL:+VERS-TLS1.1:+VERS-TLS1.0:+3DES-CBC";
 
 constexpr std::size_t max_ca_file_bytes = 64u << 20;
 
@@ -106,6 +124,36 @@ void read_alt_names(gnutls_x509_crt_t crt, CertFacts& facts) {
     gnutls_subject_alt_names_deinit(names);
 }
 
+// The path GnuTLS verifies along, rebuilt to learn which certificates' dates count (GnuTLS's
+// time checks are off: its clock is process-global and rules/ judges time). As
+// gnutls_x509_trust_list_verify_crt2 does in 3.7 (lib/x509/verify-high.c: _gnutls_sort_clist,
+// then shorten_clist and the same-name-and-key cut in _gnutls_verify_crt_status): from the
+// leaf, follow issuers among the presented certificates, and stop at the first certificate
+// whose issuer is in the trust list; that trusted certificate is the anchor. A presented copy
+// of the anchor, or a cross-certificate of it (same name and key, signed by an older root, the
+// AddTrust 2020 / DST Root CA X3 2021 case), is then not on the path.
+void find_path(gnutls_x509_trust_list_t trust, const std::vector<gnutls_x509_crt_t>& certs, TrustFacts& facts) {
+    std::vector<bool> used(certs.size(), false);
+    std::size_t at = 0;
+    for (;;) {
+        facts.path.push_back(at);
+        used[at] = true;
+        gnutls_x509_crt_t issuer = nullptr;
+        // GET_COPY: the only thread-safe way with PKCS#11-backed system trust (GnuTLS docs).
+        if (gnutls_x509_trust_list_get_issuer(trust, certs[at], &issuer, GNUTLS_TL_GET_COPY) >= 0 && issuer) {
+            CrtPtr owned(issuer);
+            facts.anchor = cert_facts(issuer);
+            return;
+        }
+        if (gnutls_x509_crt_check_issuer(certs[at], certs[at])) return;  // a root nobody trusts
+        std::size_t next = certs.size();
+        for (std::size_t j = 0; j < certs.size() && next == certs.size(); ++j)
+            if (!used[j] && gnutls_x509_crt_check_issuer(certs[at], certs[j])) next = j;
+        if (next == certs.size()) return;  // the issuer was not presented
+        at = next;
+    }
+}
+
 }  // namespace
 
 TlsContext::TlsContext(const std::vector<std::string>& ca_files, bool system_trust) {
@@ -116,6 +164,8 @@ TlsContext::TlsContext(const std::vector<std::string>& ca_files, bool system_tru
     gnutls_priority_t prio;
     check_gnutls(gnutls_priority_init2(&prio, edge_priority, nullptr, 0), "priority");
     priority_.reset(prio);
+    check_gnutls(gnutls_priority_init2(&prio, broad_offer_priority, nullptr, 0), "broad priority");
+    broad_priority_.reset(prio);
 
     gnutls_x509_trust_list_t trust;
     check_gnutls(gnutls_x509_trust_list_init(&trust, 0), "trust list");
@@ -168,6 +218,7 @@ TrustFacts TlsContext::verify(const std::vector<CrtPtr>& chain) const {
     if (!facts.trusted && !facts.signer_not_found && !facts.signer_not_ca && !facts.insecure_algorithm &&
         !facts.purpose_mismatch && !facts.revoked)
         facts.invalid_signature = true;  // some other defect: never let an untrusted chain pass silently
+    if (!certs.empty()) find_path(trust_.get(), certs, facts);
     return facts;
 }
 

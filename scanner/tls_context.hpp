@@ -1,6 +1,6 @@
 // What every handshake shares, built once and read-only afterwards: the client credentials,
-// the priority (how an edge offers: X25519 first, TLS 1.3 down to 1.0 so legacy origins are
-// seen and named), and the trust list the presented chains are verified against.
+// the priorities (the edge's offer, and a broad one to describe an origin that refuses it),
+// and the trust list the presented chains are verified against.
 #pragma once
 
 #include <string>
@@ -18,15 +18,18 @@ public:
     TlsContext(const std::vector<std::string>& ca_files, bool system_trust);
 
     gnutls_certificate_credentials_t credentials() const { return creds_.get(); }
-    gnutls_priority_t priority() const { return priority_.get(); }
+    gnutls_priority_t priority() const { return priority_.get(); }  // the edge's offer
+    gnutls_priority_t broad_priority() const { return broad_priority_.get(); }  // what else an origin speaks
 
     // Verifies the presented chain (leaf first) for the TLS-server purpose; time and name are
-    // not checked here (rules/ judges both). Fills trust and chain_in_order.
+    // not checked here (rules/ judges both). Fills trust, chain_in_order, and the path with
+    // its anchor, whose dates rules/ judges.
     TrustFacts verify(const std::vector<CrtPtr>& chain) const;
 
 private:
     CredsPtr creds_;
     PriorityPtr priority_;
+    PriorityPtr broad_priority_;
     TrustPtr trust_;
 };
 

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <fstream>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -106,6 +107,14 @@ Privkey generate_key() {
     return key;
 }
 
+Privkey generate_rsa_key(unsigned bits) {
+    gnutls_x509_privkey_t raw;
+    check(gnutls_x509_privkey_init(&raw), "privkey_init");
+    Privkey key(raw);
+    check(gnutls_x509_privkey_generate(raw, GNUTLS_PK_RSA, bits, 0), "privkey_generate RSA");
+    return key;
+}
+
 Crt make_certificate(const CertSpec& spec, gnutls_x509_privkey_t key, gnutls_x509_crt_t issuer,
                      gnutls_x509_privkey_t issuer_key) {
     static std::atomic<std::uint32_t> serial_counter{1};
@@ -124,10 +133,10 @@ Crt make_certificate(const CertSpec& spec, gnutls_x509_privkey_t key, gnutls_x50
           "set CN");
     check(gnutls_x509_crt_set_key(raw, key), "set_key");
     check(gnutls_x509_crt_set_basic_constraints(raw, spec.is_ca ? 1 : 0, -1), "set_basic_constraints");
-    check(gnutls_x509_crt_set_key_usage(raw, spec.is_ca ? GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN |
-                                                              GNUTLS_KEY_DIGITAL_SIGNATURE
-                                                        : GNUTLS_KEY_DIGITAL_SIGNATURE),
-          "set_key_usage");
+    const unsigned usage = spec.key_usage != 0 ? spec.key_usage
+                           : spec.is_ca ? GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN | GNUTLS_KEY_DIGITAL_SIGNATURE
+                                        : GNUTLS_KEY_DIGITAL_SIGNATURE;
+    check(gnutls_x509_crt_set_key_usage(raw, usage), "set_key_usage");
     if (!spec.is_ca) check(gnutls_x509_crt_set_key_purpose_oid(raw, GNUTLS_KP_TLS_WWW_SERVER, 0), "set purpose");
     if (!spec.dns_names.empty()) set_alt_names(raw, spec.dns_names);
 
@@ -146,6 +155,18 @@ Crt make_certificate(const CertSpec& spec, gnutls_x509_privkey_t key, gnutls_x50
         check(gnutls_x509_crt_set_authority_key_id(raw, key_id, key_id_size), "set_authority_key_id");
         check(gnutls_x509_crt_sign2(raw, raw, key, GNUTLS_DIG_SHA256, 0), "self-sign");
     }
+    // Re-imported: a certificate built in memory lacks the raw subject and issuer names GnuTLS
+    // compares in gnutls_x509_crt_check_issuer (and when sorting a server's chain), so chains of
+    // such certificates would not link.
+    return from_der(to_der(raw));
+}
+
+Crt from_der(const std::vector<unsigned char>& der) {
+    gnutls_x509_crt_t raw;
+    check(gnutls_x509_crt_init(&raw), "crt_init");
+    Crt crt(raw);
+    const gnutls_datum_t d{const_cast<unsigned char*>(der.data()), static_cast<unsigned>(der.size())};
+    check(gnutls_x509_crt_import(raw, &d, GNUTLS_X509_FMT_DER), "crt_import");
     return crt;
 }
 
@@ -187,6 +208,50 @@ ServerCredentials::ServerCredentials(const Identity& identity) {
     check(gnutls_certificate_set_x509_key(raw, chain.data(), static_cast<int>(chain.size()), identity.key.get()),
           "certificate_set_x509_key");
 }
+
+ServerCredentials::ServerCredentials(const Identity& identity, AsGiven) {
+    gnutls_certificate_credentials_t raw;
+    check(gnutls_certificate_allocate_credentials(&raw), "allocate_credentials");
+    creds_.reset(raw);
+    for (const auto& c : identity.chain) {
+        gnutls_pcert_st pcert{};
+        check(gnutls_pcert_import_x509(&pcert, c.get(), 0), "pcert_import_x509");
+        pcerts_.push_back(pcert);
+    }
+    check(gnutls_privkey_init(&privkey_), "privkey_init");
+    check(gnutls_privkey_import_x509(privkey_, identity.key.get(), GNUTLS_PRIVKEY_IMPORT_COPY), "privkey_import_x509");
+    gnutls_certificate_set_retrieve_function2(raw, &ServerCredentials::retrieve);
+}
+
+ServerCredentials::~ServerCredentials() {
+    for (auto& pcert : pcerts_) gnutls_pcert_deinit(&pcert);
+    if (privkey_) gnutls_privkey_deinit(privkey_);
+}
+
+// server_handshake() makes the credentials the session's pointer.
+int ServerCredentials::retrieve(gnutls_session_t session, const gnutls_datum_t*, int, const gnutls_pk_algorithm_t*,
+                                int, gnutls_pcert_st** pcert, unsigned* pcert_length, gnutls_privkey_t* key) {
+    auto* self = static_cast<ServerCredentials*>(gnutls_session_get_ptr(session));
+    *pcert = self->pcerts_.data();
+    *pcert_length = static_cast<unsigned>(self->pcerts_.size());
+    *key = self->privkey_;
+    return 0;
+}
+
+ServerCredentials::ServerCredentials(const Identity& identity, gnutls_dh_params_t dh) : ServerCredentials(identity) {
+    gnutls_certificate_set_dh_params(creds_.get(), dh);
+}
+
+TempPem::TempPem(const std::string& pem) {
+    char templ[] = "/tmp/originscan-hostile-ca.XXXXXX";
+    const int fd = ::mkstemp(templ);
+    check_errno(fd >= 0, "mkstemp");
+    ::close(fd);
+    path_ = templ;
+    std::ofstream(path_, std::ios::binary) << pem;
+}
+
+TempPem::~TempPem() { ::unlink(path_.c_str()); }
 
 // ---- Sockets --------------------------------------------------------------------------------
 
@@ -365,9 +430,15 @@ struct Transport {
     std::vector<unsigned char> pending;  // bytes of the first record not yet written
     bool cut = false;
     std::shared_ptr<std::atomic<bool>> passed_server_hello;
+    // When set, the Certificate message of the clear-text flight is replaced by these.
+    const std::vector<std::vector<unsigned char>>* splice = nullptr;
+    std::vector<unsigned char> records;    // bytes written by GnuTLS, not yet whole records
+    std::vector<unsigned char> handshake;  // clear-text handshake bytes, not yet whole messages
+    bool encrypted = false;                // ChangeCipherSpec passed: the rest goes as it is
 
     static ssize_t push(gnutls_transport_ptr_t p, const void* data, std::size_t size) {
         auto* t = static_cast<Transport*>(p);
+        if (t->splice) return t->push_spliced(data, size);
         if (t->cut) return t->fail(EPIPE);
         if (!t->cut_after_first_record) {
             if (!t->conn->write_all(data, size)) return t->fail(EPIPE);
@@ -400,6 +471,7 @@ struct Transport {
         gnutls_transport_set_errno(session, err);
         return -1;
     }
+    ssize_t push_spliced(const void* data, std::size_t size);
 };
 
 void append_u24(std::vector<unsigned char>& out, std::size_t n) {
@@ -449,17 +521,68 @@ std::optional<std::uint16_t> first_tls12_suite(const std::vector<unsigned char>&
     return std::nullopt;
 }
 
+std::vector<unsigned char> certificate_message(const std::vector<std::vector<unsigned char>>& chain) {
+    std::vector<unsigned char> list;
+    for (const auto& der : chain) {
+        append_u24(list, der.size());
+        list.insert(list.end(), der.begin(), der.end());
+    }
+    std::vector<unsigned char> body;
+    append_u24(body, list.size());
+    body.insert(body.end(), list.begin(), list.end());
+    return handshake_message(0x0b, body);
+}
+
+// Passes whole records on; clear-text handshake records are cut into their messages, each
+// sent as a record of its own, the Certificate message replaced (TLS 1.2, RFC 5246 7.4.2).
+ssize_t Transport::push_spliced(const void* data, std::size_t size) {
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    records.insert(records.end(), bytes, bytes + size);
+    while (records.size() >= 5) {
+        const std::size_t end = 5 + (std::size_t{records[3]} << 8 | records[4]);
+        if (records.size() < end) break;
+        const unsigned char type = records[0];
+        bool ok = true;
+        if (type == 0x16 && !encrypted) {
+            handshake.insert(handshake.end(), records.begin() + 5, records.begin() + static_cast<std::ptrdiff_t>(end));
+            while (ok && handshake.size() >= 4) {
+                const std::size_t message_end = 4 + (std::size_t{handshake[1]} << 16 | std::size_t{handshake[2]} << 8 |
+                                                     handshake[3]);
+                if (handshake.size() < message_end) break;
+                std::vector<unsigned char> message(handshake.begin(),
+                                                   handshake.begin() + static_cast<std::ptrdiff_t>(message_end));
+                handshake.erase(handshake.begin(), handshake.begin() + static_cast<std::ptrdiff_t>(message_end));
+                if (message[0] == 0x0b) message = certificate_message(*splice);
+                ok = write_records(*conn, message);
+            }
+        } else {
+            if (type == 0x14) encrypted = true;
+            ok = conn->write_all(records.data(), end);
+        }
+        records.erase(records.begin(), records.begin() + static_cast<std::ptrdiff_t>(end));
+        if (!ok) return fail(EPIPE);
+    }
+    return static_cast<ssize_t>(size);
+}
+
 struct SessionDeleter {
     void operator()(gnutls_session_t s) const { gnutls_deinit(s); }
 };
 
-// Runs a server handshake over `transport`; returns GnuTLS's final result.
-int server_handshake(const ServerCredentials& credentials, Transport& transport) {
+// Runs a server handshake over `transport`; returns GnuTLS's final result. With `alert`, a
+// failed handshake ends with the alert GnuTLS finds fitting (handshake_failure when no suite
+// is shared), as real servers do.
+int server_handshake(const ServerCredentials& credentials, Transport& transport, const char* priority = nullptr,
+                     bool alert = false) {
     gnutls_session_t raw;
     check(gnutls_init(&raw, GNUTLS_SERVER), "gnutls_init server");
     std::unique_ptr<std::remove_pointer_t<gnutls_session_t>, SessionDeleter> session(raw);
     transport.session = raw;
-    check(gnutls_set_default_priority(raw), "set_default_priority");
+    gnutls_session_set_ptr(raw, const_cast<ServerCredentials*>(&credentials));
+    if (priority)
+        check(gnutls_priority_set_direct(raw, priority, nullptr), "priority_set_direct");
+    else
+        check(gnutls_set_default_priority(raw), "set_default_priority");
     check(gnutls_credentials_set(raw, GNUTLS_CRD_CERTIFICATE, credentials.get()), "credentials_set");
     gnutls_certificate_server_set_request(raw, GNUTLS_CERT_IGNORE);
     gnutls_transport_set_ptr(raw, &transport);
@@ -474,6 +597,7 @@ int server_handshake(const ServerCredentials& credentials, Transport& transport)
     do {
         r = gnutls_handshake(raw);
     } while (r < 0 && !gnutls_error_is_fatal(r) && !transport.conn->stopping());
+    if (r < 0 && alert) gnutls_alert_send_appropriate(raw, r);
     return r;
 }
 
@@ -540,6 +664,25 @@ Behaviour tls_server(std::shared_ptr<const ServerCredentials> credentials) {
         Transport transport;
         transport.conn = &conn;
         if (server_handshake(*credentials, transport) == GNUTLS_E_SUCCESS) conn.hold();
+    };
+}
+
+Behaviour tls_server_with_priority(std::shared_ptr<const ServerCredentials> credentials, std::string priority) {
+    return [credentials, priority = std::move(priority)](Connection& conn) {
+        Transport transport;
+        transport.conn = &conn;
+        if (server_handshake(*credentials, transport, priority.c_str(), true) == GNUTLS_E_SUCCESS) conn.hold();
+    };
+}
+
+Behaviour spliced_certificate(std::shared_ptr<const ServerCredentials> credentials,
+                              std::vector<std::vector<unsigned char>> presented) {
+    return [credentials, presented = std::move(presented)](Connection& conn) {
+        Transport transport;
+        transport.conn = &conn;
+        transport.splice = &presented;
+        if (server_handshake(*credentials, transport, "NORMAL:-VERS-ALL:+VERS-TLS1.2", true) == GNUTLS_E_SUCCESS)
+            conn.hold();
     };
 }
 

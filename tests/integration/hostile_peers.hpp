@@ -8,6 +8,7 @@
 // read from files. Nothing here binds or connects anything but 127.0.0.1.
 #pragma once
 
+#include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
@@ -48,10 +49,13 @@ struct CertSpec {
     bool is_ca = false;                  // basicConstraints CA:TRUE, keyCertSign
     std::int64_t not_before = unix_now() - 86'400;
     std::int64_t not_after = unix_now() + 30 * 86'400;
+    unsigned key_usage = 0;  // GNUTLS_KEY_* bits; 0: as is_ca says
 };
 
 // A fresh ECDSA P-256 key.
 Privkey generate_key();
+// A fresh RSA key (for DHE-RSA and RSA key exchange peers).
+Privkey generate_rsa_key(unsigned bits = 2048);
 
 // A certificate for `key` as `spec` says, signed by issuer/issuer_key (SHA-256), or by `key`
 // itself when issuer is null (self-signed). Throws std::runtime_error on any GnuTLS error.
@@ -60,6 +64,7 @@ Crt make_certificate(const CertSpec& spec, gnutls_x509_privkey_t key, gnutls_x50
 
 std::string to_pem(gnutls_x509_crt_t crt);
 std::vector<unsigned char> to_der(gnutls_x509_crt_t crt);
+Crt from_der(const std::vector<unsigned char>& der);
 std::string sha256_hex(gnutls_x509_crt_t crt);  // lower-case hex of SHA-256(DER)
 
 // What a TLS server presents: its key and its chain, leaf first.
@@ -72,10 +77,36 @@ struct Identity {
 class ServerCredentials {
 public:
     explicit ServerCredentials(const Identity& identity);
+    // The same, with these Diffie-Hellman parameters for DHE (copied into the credentials).
+    ServerCredentials(const Identity& identity, gnutls_dh_params_t dh);
+    // Presents identity.chain exactly in its order, unrelated certificates included: GnuTLS
+    // sorts a chain given to gnutls_certificate_set_x509_key and drops what does not link.
+    struct AsGiven {};
+    ServerCredentials(const Identity& identity, AsGiven);
+    ~ServerCredentials();
+    ServerCredentials(const ServerCredentials&) = delete;
+    ServerCredentials& operator=(const ServerCredentials&) = delete;
     gnutls_certificate_credentials_t get() const { return creds_.get(); }
 
 private:
+    static int retrieve(gnutls_session_t session, const gnutls_datum_t*, int, const gnutls_pk_algorithm_t*, int,
+                        gnutls_pcert_st** pcert, unsigned* pcert_length, gnutls_privkey_t* key);
     Credentials creds_;
+    std::vector<gnutls_pcert_st> pcerts_;  // AsGiven only
+    gnutls_privkey_t privkey_ = nullptr;    // AsGiven only
+};
+
+// A PEM file under /tmp (a --ca-file for the scanner), removed with the object.
+class TempPem {
+public:
+    explicit TempPem(const std::string& pem);
+    ~TempPem();
+    TempPem(const TempPem&) = delete;
+    TempPem& operator=(const TempPem&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
 };
 
 // ---- Sockets -----------------------------------------------------------------------------
@@ -216,6 +247,17 @@ Behaviour oversized_certificate(std::vector<unsigned char> certificate_der, std:
 // `passed_server_hello` turns true when it was one (content type 22, message type 2).
 Behaviour tls_reset_after_server_hello(std::shared_ptr<const ServerCredentials> credentials,
                                        std::shared_ptr<std::atomic<bool>> passed_server_hello);
+
+// A GnuTLS server with this priority string instead of the default (e.g. DHE-RSA only):
+// completes the handshake if it can, then holds until the client closes.
+Behaviour tls_server_with_priority(std::shared_ptr<const ServerCredentials> credentials, std::string priority);
+// An impostor: a GnuTLS server held to TLS 1.2 (so its flight travels in clear) whose
+// Certificate handshake message is replaced on the wire by one carrying `presented` (DER,
+// leaf first), record and handshake lengths rewritten. Everything else, the ServerKeyExchange
+// signature included, is the server's own, made with its own key; a failed handshake ends
+// with the server's alert (decrypt_error when the Finished messages differ).
+Behaviour spliced_certificate(std::shared_ptr<const ServerCredentials> credentials,
+                              std::vector<std::vector<unsigned char>> presented);
 
 }  // namespace behaviour
 

@@ -118,6 +118,8 @@ inline Report sample_report() {
                                  judged_at - 10 * day, judged_at + 89 * day + 3600, 'a'),
                             intermediate});
         t.trust.trusted = true;
+        t.trust.path = {0, 1};
+        t.trust.anchor = ca_cert("CN=Test Root CA", 'c');
         t.name_matches = true;
         Verdict v;
         v.required_mode = EdgeMode::strict;

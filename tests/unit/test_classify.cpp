@@ -46,6 +46,17 @@ CertFacts intermediate_cert() {
     return c;
 }
 
+CertFacts root_cert() {
+    CertFacts c;
+    c.subject = "CN=Example Root";
+    c.issuer = "CN=Example Root";
+    c.not_before = now - 3650 * day;
+    c.not_after = now + 3650 * day;
+    c.spki_sha256 = other_spki;
+    c.is_ca = c.self_issued = c.self_signed = true;
+    return c;
+}
+
 // A clean, CA-trusted TLS 1.3 origin: the starting point every row modifies.
 TlsFacts trusted_tls() {
     TlsFacts t;
@@ -190,6 +201,35 @@ TEST_CASE("classify_probe: one row per class and reason", "[rules][classify]") {
         {"expired intermediate",
          with(trusted_tls(), [](TlsFacts& t) { t.chain[1].not_after = now - day; }),
          C::self_signed, M::full, {R::expired}},
+        // validity over the path that verified, anchor included
+        {"expired cross-certificate no path uses (chain of pain)",
+         with(trusted_tls(), [](TlsFacts& t) {
+             CertFacts cross = root_cert();
+             cross.issuer = "CN=Old Root";
+             cross.not_after = now - 30 * day;
+             t.chain.push_back(cross);
+             t.trust.path = {0, 1};
+             t.trust.anchor = root_cert();
+         }),
+         C::ca_trusted, M::strict, {}},
+        {"expired anchor", with(trusted_tls(), [](TlsFacts& t) {
+             t.trust.path = {0, 1};
+             t.trust.anchor = root_cert();
+             t.trust.anchor->not_after = now - day;
+         }),
+         C::self_signed, M::full, {R::expired}},
+        {"anchor not yet valid", with(trusted_tls(), [](TlsFacts& t) {
+             t.trust.path = {0, 1};
+             t.trust.anchor = root_cert();
+             t.trust.anchor->not_before = now + day;
+         }),
+         C::self_signed, M::full, {R::not_yet_valid}},
+        {"expired intermediate on the path", with(trusted_tls(), [](TlsFacts& t) {
+             t.trust.path = {0, 1};
+             t.trust.anchor = root_cert();
+             t.chain[1].not_after = now - day;
+         }),
+         C::self_signed, M::full, {R::expired}},
         {"not yet valid leaf",
          with(trusted_tls(), [](TlsFacts& t) { t.chain[0].not_before = now + 1; }),
          C::self_signed, M::full, {R::not_yet_valid}},
@@ -211,14 +251,98 @@ TEST_CASE("classify_probe: one row per class and reason", "[rules][classify]") {
              t.client_cert_requested = true;
              t.handshake_completed = false;
              t.error = "certificate required";
+             t.failure = R::tls_alert;
          }),
          C::ca_trusted, M::strict, {R::client_cert_required}},
+
+        // a handshake the client refused after the certificate: the certificate decides nothing
+        {"CA-trusted chain, ServerKeyExchange signature does not verify (impostor)",
+         with(trusted_tls(), [](TlsFacts& t) {
+             t.handshake_completed = false;
+             t.failure = R::bad_signature;
+         }),
+         C::unreachable, M::none, {R::bad_signature}},
+        {"bad signature even though a client certificate was asked for",
+         with(trusted_tls(), [](TlsFacts& t) {
+             t.client_cert_requested = true;
+             t.handshake_completed = false;
+             t.failure = R::bad_signature;
+         }),
+         C::unreachable, M::none, {R::bad_signature}},
+        {"leaf keyUsage without digitalSignature",
+         with(trusted_tls(), [](TlsFacts& t) {
+             t.handshake_completed = false;
+             t.failure = R::bad_key_usage;
+         }),
+         C::unreachable, M::none, {R::bad_key_usage}},
+        {"DH group the client rejects",
+         with(trusted_tls(), [](TlsFacts& t) {
+             t.handshake_completed = false;
+             t.failure = R::weak_key_exchange;
+         }),
+         C::unreachable, M::none, {R::weak_key_exchange}},
+        {"alert after the certificate, no client certificate asked for",
+         with(trusted_tls(), [](TlsFacts& t) {
+             t.handshake_completed = false;
+             t.failure = R::tls_alert;
+         }),
+         C::unreachable, M::none, {R::tls_alert}},
+        {"other TLS error after the certificate",
+         with(trusted_tls(), [](TlsFacts& t) {
+             t.handshake_completed = false;
+             t.failure = R::tls_error;
+         }),
+         C::unreachable, M::none, {R::tls_error}},
+        {"failed handshake without a recorded reason",
+         with(trusted_tls(), [](TlsFacts& t) { t.handshake_completed = false; }),
+         C::unreachable, M::none, {R::tls_error}},
         {"client certificate requested by a self-signed origin",
          with(self_signed_tls(), [](TlsFacts& t) { t.client_cert_requested = true; }),
          C::self_signed, M::full, {R::self_signed, R::client_cert_required}},
         {"legacy protocol",
-         with(trusted_tls(), [](TlsFacts& t) { t.protocol = "TLS1.0"; t.legacy_protocol = true; }),
+         with(trusted_tls(), [](TlsFacts& t) {
+             t.protocol = "TLS1.0";
+             t.cipher = "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA";
+             t.group = "SECP256R1";
+             t.legacy_protocol = true;
+         }),
          C::ca_trusted, M::strict, {R::legacy_protocol}},
+
+        // the negotiated handshake against the edge's offer (rules/edge_profile.cpp)
+        {"TLS 1.2 suite in the offer", with(trusted_tls(), [](TlsFacts& t) {
+             t.protocol = "TLS1.2";
+             t.cipher = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256";
+             t.group = "X25519";
+         }),
+         C::ca_trusted, M::strict, {}},
+        {"3DES at TLS 1.0, the one version it is offered at", with(trusted_tls(), [](TlsFacts& t) {
+             t.protocol = "TLS1.0";
+             t.cipher = "TLS_RSA_WITH_3DES_EDE_CBC_SHA";
+             t.legacy_protocol = true;
+         }),
+         C::ca_trusted, M::strict, {R::legacy_protocol}},
+        {"3DES at TLS 1.2: not offered", with(trusted_tls(), [](TlsFacts& t) {
+             t.protocol = "TLS1.2";
+             t.cipher = "TLS_RSA_WITH_3DES_EDE_CBC_SHA";
+         }),
+         C::unreachable, M::none, {R::no_shared_cipher}},
+        {"suite GnuTLS offers but the edge does not (ECDHE-ECDSA-CHACHA20 at TLS 1.2)",
+         with(trusted_tls(), [](TlsFacts& t) {
+             t.protocol = "TLS1.2";
+             t.cipher = "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256";
+             t.group = "X25519";
+         }),
+         C::unreachable, M::none, {R::no_shared_cipher}},
+        {"DHE suite", with(trusted_tls(), [](TlsFacts& t) {
+             t.protocol = "TLS1.2";
+             t.cipher = "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256";
+             t.group = "FFDHE2048";
+         }),
+         C::unreachable, M::none, {R::no_shared_cipher}},
+        {"group not offered", with(trusted_tls(), [](TlsFacts& t) { t.group = "SECP521R1"; }),
+         C::unreachable, M::none, {R::no_shared_cipher}},
+        {"version not offered", with(trusted_tls(), [](TlsFacts& t) { t.protocol = "SSL3.0"; }),
+         C::unreachable, M::none, {R::no_shared_protocol}},
     };
 
     for (const auto& row : rows) {
@@ -344,4 +468,34 @@ TEST_CASE("classify: the weakest probe decides", "[rules][classify]") {
         CHECK(got.mode == EdgeMode::strict);
         CHECK(deciding_probe(o, now, {"sha256/" + leaf_spki}) == &o.probes[0]);
     }
+}
+
+TEST_CASE("earliest_expiry: the first expiry on the path, and which certificate it is", "[rules][classify][path]") {
+    using rules::earliest_expiry;
+    using rules::path_role;
+    TlsFacts t = trusted_tls();
+    t.trust.path = {0, 1};
+    t.trust.anchor = root_cert();
+    CHECK(earliest_expiry(t) == &t.chain[0]);
+    CHECK(std::string(path_role(t, earliest_expiry(t))) == "leaf");
+
+    t.chain[1].not_after = now + 9 * day;  // the intermediate expires before the leaf
+    CHECK(earliest_expiry(t) == &t.chain[1]);
+    CHECK(std::string(path_role(t, earliest_expiry(t))) == "intermediate");
+
+    t.trust.anchor->not_after = now + 2 * day;
+    CHECK(earliest_expiry(t) == &*t.trust.anchor);
+    CHECK(std::string(path_role(t, earliest_expiry(t))) == "anchor");
+
+    // A presented certificate off the path never counts, however soon it expires.
+    CertFacts junk = intermediate_cert();
+    junk.not_after = now - 100 * day;
+    t.chain.push_back(junk);
+    CHECK(earliest_expiry(t) == &*t.trust.anchor);
+    CHECK(rules::validity_path(t).size() == 3);
+
+    // Facts without a path (older reports): every presented certificate counts.
+    t.trust.path.clear();
+    CHECK(earliest_expiry(t) == &t.chain[2]);
+    CHECK(earliest_expiry(TlsFacts{}) == nullptr);
 }

@@ -54,6 +54,11 @@ const std::pair<Reason, std::string_view> reason_words[] = {
     {Reason::not_tls, "not-tls"},
     {Reason::tls_alert, "tls-alert"},
     {Reason::tls_error, "tls-error"},
+    {Reason::bad_signature, "bad-signature"},
+    {Reason::bad_key_usage, "bad-key-usage"},
+    {Reason::weak_key_exchange, "weak-key-exchange"},
+    {Reason::no_shared_cipher, "no-shared-cipher"},
+    {Reason::no_shared_protocol, "no-shared-protocol"},
     {Reason::not_scanned, "not-scanned"},
 };
 

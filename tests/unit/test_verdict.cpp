@@ -32,6 +32,7 @@ TlsFacts trusted_tls(std::int64_t days_left = 60, std::int64_t extra = 0) {
     leaf.spki_sha256 = leaf_spki;
     TlsFacts t;
     t.protocol = "TLS1.3";
+    t.cipher = "TLS_AES_128_GCM_SHA256";
     t.handshake_completed = true;
     t.chain = {leaf};
     t.trust.trusted = true;
