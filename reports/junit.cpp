@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "reports/format.hpp"
+#include "rules/classify.hpp"
 
 namespace originscan::reports {
 namespace {
@@ -85,9 +86,10 @@ std::string facts(const OriginResult& r, std::int64_t judged_at) {
     out += "name: " + r.origin.name + "\nport: " + std::to_string(r.origin.port) + "\n";
     if (probe && !probe->address.empty()) out += "address: " + probe->address + "\n";
     if (r.observation.probes.size() > 1) {
-        out += "addresses probed:";
-        for (const Probe& p : r.observation.probes) out += " " + (p.address.empty() ? "?" : p.address);
-        out += " (the weakest decides and is shown)\n";
+        out += addresses_note(r, judged_at) + "; the weakest decides and is shown:\n";
+        for (const Probe& p : r.observation.probes)
+            out += "  " + (p.address.empty() ? "?" : p.address) + ": " +
+                   class_and_reasons(rules::classify_probe(p, judged_at, v.pins)) + "\n";
     }
     if (!r.scanned) out += "not scanned: the scan was interrupted\n";
     out += "class: " + std::string(to_string(c.cls)) + "\n";
