@@ -10,13 +10,15 @@
 #   127.0.0.68           plain HTTP on the TLS port            127.0.0.69  8443 refused, HTTP on 8080
 #   127.0.0.70           *.bench.test only for SNI sni-ok.bench.test, the self-signed leaf else
 #   127.0.1.1-20         the *.bench.test chain (20 addresses of one name: more than the 16 probed)
+#   127.0.0.80-83        a peer that accepts and never answers, counting connections held at once
 #
 # Checked: the weakest address decides class and mode, each address has its own result (class,
 # mode, reasons, facts), the summary and the JUnit failure name the weak address, CNAMEs are
 # followed, NAME@IP stays one probe, NAME@HOSTNAME probes every address of HOSTNAME, an address
 # shared by two names is probed once per name (with that name as SNI), the cap of 16 is
-# reported, a small --concurrency still probes every address under the deadline (timings), and
-# a baseline round trip compares origins, not addresses.
+# reported, a small --concurrency still probes every address under the deadline (timings), an
+# origin's addresses are connected to at once but never more than --concurrency connections,
+# and a baseline round trip compares origins, not addresses.
 #
 # Env: ORIGINSCAN, SOURCE_DIR. Needs root (ip netns), dnsmasq and nginx; SKIPs without them.
 # shellcheck source=tests/e2e/lib/common.sh
@@ -53,6 +55,7 @@ v6=1
     echo "127.0.0.10 dual.bench.test"
     echo "::1 dual.bench.test"
     for a in $(seq 1 20); do echo "127.0.1.$a many.bench.test"; done
+    for a in 80 81 82 83; do echo "127.0.0.$a hold4.bench.test"; done
     echo "127.0.0.10 h1.dns.test"
 } >"$tmp/hosts"
 echo "alias.bench.test good3.bench.test" >"$tmp/cnames"
@@ -101,6 +104,7 @@ scan() {
     timeout -k 2 60 ip netns exec "$ns" "$ORIGINSCAN" scan "$tmp/$name.txt" --ca-file "$pki/root-ca.pem" \
         --no-system-trust --http-port 8080 --json "$tmp/$name.json" --junit "$tmp/$name.xml" "$@" \
         >"$tmp/$name.out" 2>"$tmp/$name.err" || rc=$?
+    if grep -q 'Sanitizer' "$tmp/$name.err"; then fail "$name: sanitizer report: $(head -c 600 "$tmp/$name.err")"; fi
 }
 
 # expect NAME PYTHON: runs the python checks over the report (r: the report, o: origins by
@@ -219,6 +223,59 @@ check([x["class"] for x in r["origins"]] == ["ca-trusted", "self-signed", "ca-tr
 over = max(p["timings"]["total_ms"] for x in r["origins"] for p in x["probes"]) - 5000
 check(over < 0, f"no address ran past the deadline (latest ends {-over:.0f} ms before it)")
 '
+
+# ---- connections in flight: an origin's addresses at once, never more than --concurrency -----
+# A peer on 127.0.0.80-83:8443 that accepts and never answers, and records the most
+# connections it held open at once.
+cat >"$tmp/holder.py" <<'EOF'
+import selectors, socket, sys
+out, sel, open_now, most = sys.argv[1], selectors.DefaultSelector(), 0, 0
+for a in range(80, 84):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((f"127.0.0.{a}", 8443))
+    s.listen(64)
+    sel.register(s, selectors.EVENT_READ, None)
+open(out + ".ready", "w").close()
+while True:
+    for key, _ in sel.select():
+        if key.data is None:
+            conn, _ = key.fileobj.accept()
+            sel.register(conn, selectors.EVENT_READ, "conn")
+            open_now += 1
+            most = max(most, open_now)
+            open(out, "w").write(str(most))
+        elif not key.fileobj.recv(4096):
+            sel.unregister(key.fileobj)
+            key.fileobj.close()
+            open_now -= 1
+EOF
+# held TIMEOUT CONCURRENCY SPEC...: scans the SPECs (names of the four silent addresses);
+# prints the most connections held at once.
+held() {
+    rm -f "$tmp/held" "$tmp/held.ready"
+    # `ip netns exec` execs python3 itself, so $! is the holder; its output is not ours to wait for.
+    ip netns exec "$ns" python3 "$tmp/holder.py" "$tmp/held" >/dev/null 2>&1 &
+    local holder=$!
+    for ((i = 0; i < 50; i++)); do [[ -f $tmp/held.ready ]] && break; sleep 0.1; done
+    printf '%s\n' "${@:3}" >"$tmp/held-$2.txt"
+    scan "held-$2" --timeout "$1" --concurrency "$2"
+    kill "$holder" 2>/dev/null
+    wait "$holder" 2>/dev/null || true
+    cat "$tmp/held" 2>/dev/null || { echo 0; cat "$tmp/held-$2.err" >&2; }
+}
+most=$(held 2 8 hold4.bench.test:8443)
+check "--concurrency 8: the 4 addresses of one origin probed at once (at most $most connections held)" test "$most" -eq 4
+expect held-8 '
+x = r["origins"][0]
+over = [p["timings"]["total_ms"] - 2000 for p in x["probes"]]
+check(len(over) == 4 and all(p["failure"]["reason"] == "timeout" for p in x["probes"]) and x["class"] == "unreachable",
+      "4 silent addresses: each a timeout, the origin unreachable")
+check(all(-20 <= o < 1000 for o in over), "all four end at the one deadline: overruns " + ", ".join(f"{o:.0f}" for o in over) + " ms")
+'
+most=$(held 1 4 hold4.bench.test:8443 x.bench.test@hold4.bench.test:8443 y.bench.test@hold4.bench.test:8443)
+check "--concurrency 4, 3 origins of 4 addresses: at most 4 connections in flight ($most)" \
+    test "$most" -ge 2 -a "$most" -le 4
 
 # ---- a baseline round trip compares origins, not addresses ------------------------------------
 printf '%s\n' good3.bench.test:8443 onebad.bench.test:8443 mixed.bench.test:8443 many.bench.test:8443 >"$tmp/base.txt"
