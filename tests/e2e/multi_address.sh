@@ -117,6 +117,7 @@ r = json.load(open(sys.argv[1]))
 junit = ET.parse(sys.argv[2]).getroot() if open(sys.argv[2]).read().strip() else None
 summary = open(sys.argv[3]).read()
 o = {x["input"]: x for x in r["origins"]}
+schema_path = "$SOURCE_DIR/reports/report.schema.json"
 def check(ok, what):
     print(("ok: " if ok else "FAIL: ") + "$name: " + what)
 def addresses(x):
@@ -160,6 +161,10 @@ expect main '
 tr = ("ca-trusted", "strict", [])
 ss = ("self-signed", "full", ["hostname-mismatch", "self-signed"])
 check(list(o) == [l.strip() for l in open(sys.argv[1].replace(".json", ".txt"))], "every origin once, in input order")
+import jsonschema
+errors = ["/".join(map(str, e.absolute_path)) + ": " + e.message
+          for e in jsonschema.Draft202012Validator(json.load(open(schema_path))).iter_errors(r)]
+check(not errors, "the report matches reports/report.schema.json" + (f": {errors[:3]}" if errors else ""))
 g = o["good3.bench.test:8443"]
 check((g["class"], g["allowed_mode"]) == ("ca-trusted", "strict") and per_address(g) == {
     "127.0.0.10": tr, "127.0.0.11": tr, "127.0.0.12": tr}, f"all good: ca-trusted, one result per address: {per_address(g)}")
