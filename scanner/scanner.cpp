@@ -1,6 +1,7 @@
 // The scan engine. One io_context per thread, each running a share of the worker coroutines;
-// workers take origins from one atomic counter. Per origin: one absolute deadline, enforced by
-// closing the socket (the watchdog), covering resolve, connect, handshake and the HTTP probe.
+// workers take origins from the source. Per origin: one absolute deadline, enforced by closing
+// the sockets (the watchdogs), covering resolve, connect, handshake and the HTTP probe of each
+// of its addresses, which are probed concurrently (see the connection slots).
 // GnuTLS runs over memory buffers and Asio does every read and write, so the first bytes from
 // the peer can be looked at (HTTP on the TLS port) and closing the socket cancels everything.
 #include "scanner/scanner.hpp"
