@@ -122,7 +122,7 @@ po::options_description scan_options(Cli& cli, RawOptions& raw) {
         ("ndjson", po::value(&cli.outputs.ndjson),
          "stream one JSON object per origin as it completes ('-' for stdout)")
         ("progress", po::bool_switch(&cli.progress), "show progress on stderr even when it is not a terminal")
-        ("concurrency", po::value(&s.concurrency)->default_value(256), "origins in flight")
+        ("concurrency", po::value(&s.concurrency)->default_value(256), "connections in flight (an origin takes one per address)")
         ("timeout", po::value(&s.timeout_s)->default_value(10.0, "10"),
          "per-origin deadline in seconds for resolve, connect and handshake: 0.001 to 3600, "
          "rounded to whole milliseconds (less than 1 ms is an error)")

@@ -2,6 +2,7 @@
 // class, reasons and edge mode from these; other edge profiles are other predicates over them.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -94,10 +95,14 @@ struct Probe {
     std::variant<Failure, HttpFacts, TlsFacts> outcome;
 };
 
-// Everything observed for one origin. Today one probe (the address used); the shape allows one
-// per address, where the weakest decides.
+// Everything observed for one origin: one probe per address it may be reached at (NAME@IP: that
+// one; a host name: each of its A and AAAA addresses, up to a cap), in resolution order. The
+// weakest decides (rules/classify.hpp).
 struct Observation {
     std::vector<Probe> probes;
+    std::size_t addresses_total = 0;  // distinct addresses the name resolved to, before the cap;
+                                      // 0 when nothing was resolved (an IP literal, a failure)
+    bool addresses_capped = false;    // addresses_total > probes.size(): only the first ones probed
 };
 
 }  // namespace originscan

@@ -1,5 +1,6 @@
 #include "reports/format.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <variant>
 
@@ -52,6 +53,44 @@ const Probe* shown_probe(const OriginResult& result, std::int64_t judged_at) {
     return &probes.front();
 }
 
+std::string addresses_note(const OriginResult& result, std::int64_t judged_at) {
+    const auto& probes = result.observation.probes;
+    std::string out;
+    if (probes.size() > 1) {
+        std::vector<Classification> classes;
+        for (const Probe& probe : probes) classes.push_back(rules::classify_probe(probe, judged_at, result.verdict.pins));
+        const auto weakest = std::min_element(classes.begin(), classes.end(),
+                                              [](const auto& a, const auto& b) { return a.mode < b.mode; });
+        const auto same_class = [&](const Classification& c) { return c.cls == classes.front().cls; };
+        const std::string count = std::to_string(probes.size());
+        if (std::all_of(classes.begin(), classes.end(), same_class)) {
+            out = "all " + count + " addresses " + std::string(to_string(classes.front().cls));
+        } else {
+            // The weakest mode's addresses, grouped by class in the order first seen.
+            out = "weakest of " + count + " addresses:";
+            std::vector<OriginClass> done;
+            for (std::size_t i = 0; i < classes.size(); ++i) {
+                const OriginClass cls = classes[i].cls;
+                if (classes[i].mode != weakest->mode || std::find(done.begin(), done.end(), cls) != done.end()) continue;
+                done.push_back(cls);
+                std::size_t n = 0;
+                std::string where;
+                for (std::size_t j = i; j < classes.size(); ++j) {
+                    if (classes[j].cls != cls) continue;
+                    ++n;
+                    where += (where.empty() ? "" : ", ") + (probes[j].address.empty() ? "?" : probes[j].address);
+                }
+                out += (done.size() == 1 ? " " : ", ") + std::to_string(n) + " " + std::string(to_string(cls)) +
+                       " (" + where + ")";
+            }
+        }
+    }
+    if (result.observation.addresses_capped)
+        out += (out.empty() ? "" : "; ") + std::string("only ") + std::to_string(probes.size()) + " of " +
+               std::to_string(result.observation.addresses_total) + " addresses probed";
+    return out;
+}
+
 std::string class_and_reasons(const Classification& classification) {
     std::string out(to_string(classification.cls));
     if (!classification.reasons.empty()) out += ": " + join_reasons(classification.reasons);
@@ -63,6 +102,8 @@ std::string violation_message(const OriginResult& result, Violation violation,
     const Classification& c = result.classification;
     const Verdict& v = result.verdict;
     const std::string mode(to_string(c.mode));
+    std::string addresses = addresses_note(result, judged_at);
+    if (!addresses.empty()) addresses.insert(0, "; ");
     std::string out(to_string(violation));
     out += ": ";
     switch (violation) {
@@ -86,7 +127,7 @@ std::string violation_message(const OriginResult& result, Violation violation,
             if (const Probe* probe = shown_probe(result, judged_at))
                 if (const auto* failure = std::get_if<Failure>(&probe->outcome);
                     failure && !failure->detail.empty())
-                    return out + " (" + class_and_reasons(c) + "; " + failure->detail + ")";
+                    return out + " (" + class_and_reasons(c) + "; " + failure->detail + addresses + ")";
             break;
         case Violation::expiring: {
             const Probe* probe = shown_probe(result, judged_at);
@@ -111,7 +152,7 @@ std::string violation_message(const OriginResult& result, Violation violation,
             break;
         }
     }
-    return out + " (" + class_and_reasons(c) + ")";
+    return out + " (" + class_and_reasons(c) + addresses + ")";
 }
 
 }  // namespace originscan::reports

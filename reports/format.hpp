@@ -26,8 +26,15 @@ std::int64_t days_left(std::int64_t not_after, std::int64_t at);
 // decided the class (rules::deciding_probe); nullptr when nothing was probed.
 const Probe* shown_probe(const OriginResult& result, std::int64_t judged_at);
 
+// For an origin probed at several addresses, which of them are the weakest, e.g.
+// "weakest of 3 addresses: 1 self-signed (127.0.0.66)" or "all 3 addresses ca-trusted", and
+// "; only 16 of 20 addresses probed" when the name had more than the scanner probes. Empty
+// for one address.
+std::string addresses_note(const OriginResult& result, std::int64_t judged_at);
+
 // A sentence a person understands in a CI UI, e.g.
-// "downgrade: allowed mode fell from strict to full (self-signed: unknown-issuer)".
+// "downgrade: allowed mode fell from strict to full (self-signed: unknown-issuer)", with the
+// addresses_note after the reasons for an origin of several addresses.
 std::string violation_message(const OriginResult& result, Violation violation,
                               std::int64_t judged_at, int expiry_days);
 

@@ -164,9 +164,17 @@ ordered origin_json(const OriginResult& r, std::int64_t judged_at) {
     out["verdict"] = verdict_json(r.verdict);
     put_probe(out, shown_probe(r, judged_at), judged_at);
     if (r.observation.probes.size() > 1) {
+        // One result per address, each judged on its own (the weakest is the origin's).
+        out["addresses_total"] = r.observation.addresses_total;
+        out["addresses_capped"] = r.observation.addresses_capped;
         ordered probes = ordered::array();
         for (const Probe& probe : r.observation.probes) {
+            const Classification c = rules::classify_probe(probe, judged_at, r.verdict.pins);
             ordered p = ordered::object();
+            p["address"] = nullptr;  // filled by put_probe, kept first
+            p["class"] = to_string(c.cls);
+            p["allowed_mode"] = to_string(c.mode);
+            p["reasons"] = enum_list(c.reasons);
             put_probe(p, &probe, judged_at);
             probes.push_back(std::move(p));
         }
@@ -552,6 +560,10 @@ public:
             enumerations<Violation>(v, "violations", verdict_path, violation_from_string, "violation");
         out.verdict.pins = strings(v, "pins", verdict_path);
 
+        if (o.contains("addresses_total")) {
+            out.observation.addresses_total = integer<std::size_t>(o, "addresses_total", where, 0);
+            out.observation.addresses_capped = boolean(o, "addresses_capped", where);
+        }
         if (const auto it = o.find("probes"); it != o.end()) {
             const std::string probes_path = member_path(where, "probes");
             if (!it->is_array()) fail(probes_path, "expected an array");

@@ -93,9 +93,10 @@ std::string facts(const OriginResult& r, std::int64_t judged_at) {
     line("port", std::to_string(r.origin.port));
     if (probe && !probe->address.empty()) line("address", probe->address);
     if (r.observation.probes.size() > 1) {
-        std::string addresses;
-        for (const Probe& p : r.observation.probes) addresses += (p.address.empty() ? "?" : p.address) + " ";
-        line("addresses probed", addresses + "(the weakest decides and is shown)");
+        out += inert(addresses_note(r, judged_at)) + "; the weakest decides and is shown:\n";
+        for (const Probe& p : r.observation.probes)
+            out += "  " + inert(p.address.empty() ? "?" : p.address) + ": " +
+                   inert(class_and_reasons(rules::classify_probe(p, judged_at, v.pins))) + "\n";
     }
     if (!r.scanned) out += "not scanned: the scan was interrupted\n";
     line("class", to_string(c.cls));

@@ -101,6 +101,8 @@ Row origin_row(const OriginResult& r, std::int64_t judged_at) {
             note = failure->detail;
         }
     }
+    if (const std::string addresses = addresses_note(r, judged_at); !addresses.empty())
+        note = note.empty() ? addresses : addresses + "; " + note;
     const std::string reasons = r.classification.reasons.empty() ? "-" : join(r.classification.reasons);
     return {{cell(r.origin.input, columns[c_origin].max), std::string(to_string(r.classification.cls)),
              std::string(to_string(r.classification.mode)), cell(tls_version, columns[c_tls].max),

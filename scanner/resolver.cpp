@@ -43,6 +43,8 @@ Resolution lookup(const std::string& host) {
     }
     ::freeaddrinfo(list);
     if (out.addresses.empty()) out.error = "no address";
+    out.found = out.addresses.size();
+    if (out.addresses.size() > max_addresses) out.addresses.resize(max_addresses);
     return out;
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -17,8 +18,15 @@
 
 namespace originscan::scanner {
 
+// At most this many addresses of a name are kept (and probed): the first ones in getaddrinfo
+// order. A name with more still reports how many it had.
+constexpr std::size_t max_addresses = 16;
+
+// Every A and AAAA address of a name, CNAMEs followed (getaddrinfo does both, AF_UNSPEC).
 struct Resolution {
-    std::vector<boost::asio::ip::address> addresses;  // in getaddrinfo order, duplicates removed
+    std::vector<boost::asio::ip::address> addresses;  // in getaddrinfo order, duplicates removed,
+                                                      // at most max_addresses
+    std::size_t found = 0;                            // distinct addresses before the cap
     std::string error;                                // empty on success
 };
 

@@ -1,6 +1,7 @@
 // The scan engine. One io_context per thread, each running a share of the worker coroutines;
-// workers take origins from one atomic counter. Per origin: one absolute deadline, enforced by
-// closing the socket (the watchdog), covering resolve, connect, handshake and the HTTP probe.
+// workers take origins from the source. Per origin: one absolute deadline, enforced by closing
+// the sockets (the watchdogs), covering resolve, connect, handshake and the HTTP probe of each
+// of its addresses, which are probed concurrently (see the connection slots).
 // GnuTLS runs over memory buffers and Asio does every read and write, so the first bytes from
 // the peer can be looked at (HTTP on the TLS port) and closing the socket cancels everything.
 #include "scanner/scanner.hpp"
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <limits>
 #include <cstring>
+#include <deque>
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -81,6 +83,7 @@ struct Conn {
     ThreadState& thread;
     bool timed_out = false;
     bool aborted = false;  // the whole scan is stopping
+    unsigned armed = 0;    // counts watchdog arm/disarm, so a stale expiry is ignored
 };
 
 // Where the resolver pool's threads may hand an answer back, for as long as the io_context
@@ -88,6 +91,16 @@ struct Conn {
 struct Mailbox {
     std::mutex mutex;
     asio::io_context* io = nullptr;
+};
+
+struct SlotWaiter;
+
+// This thread's share of the --concurrency connection slots (see scan_origin).
+struct ConnectionSlots {
+    unsigned share = 1;      // slots this thread owns
+    unsigned available = 1;  // not held by an origin
+    std::deque<SlotWaiter*> waiting;  // origins waiting, first come first served
+    void give_back(unsigned n);       // and hand them to waiting origins that fit, in order
 };
 
 struct ThreadState {
@@ -101,6 +114,7 @@ struct ThreadState {
     std::shared_ptr<Mailbox> mailbox = std::make_shared<Mailbox>();
     std::unordered_set<Conn*> live;
     unsigned workers = 0;
+    ConnectionSlots slots;
 
     // Closes every socket in flight on this thread (on this thread only).
     void abort_all() {
@@ -188,6 +202,56 @@ std::string status_line(const std::vector<unsigned char>& bytes) {
     return printable(bytes.data(), end);
 }
 
+// Connection slots: --concurrency counts connections in flight, not origins, so an origin
+// with three addresses holds three slots. Each thread owns its share of the slots. An origin
+// takes all it needs at once (up to the thread's share), first come first served, after its
+// name is resolved; resolution needs no slot (the resolver pool has its own bound).
+//
+// Waiting for slots is not charged to the origin's deadline: the watchdog is off while it
+// waits and the deadline moves on by the time waited, so a busy scan delays an origin but
+// never makes it time out. timings.total_ms is the time spent under the deadline (resolve,
+// connect, handshake), not counting that wait. The wait is bounded all the same: every
+// slot holder ends by its own deadline. An origin with more addresses than the thread's
+// share probes them a share at a time, all under its one deadline.
+struct SlotWaiter {
+    unsigned wanted = 0;
+    asio::steady_timer* wake = nullptr;
+    bool granted = false;
+};
+
+void ConnectionSlots::give_back(unsigned n) {
+    available += n;
+    while (!waiting.empty() && available >= waiting.front()->wanted) {
+        SlotWaiter* next = waiting.front();
+        waiting.pop_front();
+        available -= next->wanted;
+        next->granted = true;
+        next->wake->cancel();
+    }
+}
+
+void arm_watchdog(const std::shared_ptr<Conn>& conn, Clock::time_point deadline) {
+    conn->watchdog.expires_at(deadline);
+    conn->watchdog.async_wait([c = conn, armed = ++conn->armed](error_code ec) {
+        if (!ec && c->armed == armed) c->abort(true);  // not re-armed or disarmed since
+    });
+}
+
+void disarm_watchdog(Conn& conn) {
+    ++conn.armed;
+    conn.watchdog.cancel();
+}
+
+// What the lanes of one origin share: the addresses to probe and where their results go.
+struct AddressWork {
+    const Origin& origin;
+    const std::vector<asio::ip::address>& addresses;
+    std::vector<Probe>& probes;
+    Clock::time_point start;  // of the time under the deadline
+    double resolve_ms = 0;
+    std::size_t next = 0;  // the next address no lane has taken
+};
+
 }  // namespace
 
 struct Scanner::Impl {
@@ -207,6 +271,8 @@ struct Scanner::Impl {
     void run_loop(ThreadState& ts);
     awaitable<Observation> scan_origin(ThreadState& ts, const Origin& origin);
     awaitable<std::optional<Resolution>> resolve(std::shared_ptr<Conn> conn, const std::string& host);
+    awaitable<void> lane(std::shared_ptr<Conn> conn, AddressWork& work);
+    awaitable<void> probe_address(Conn& conn, const Origin& origin, const asio::ip::address& address, Probe& probe);
     // The edge's handshake on the connected socket; when the origin refuses the edge's offer,
     // also broad_handshake() to say what it speaks.
     awaitable<void> handshake(Conn& conn, const Origin& origin, Probe& probe) {
@@ -281,6 +347,7 @@ std::size_t Scanner::scan(OriginSource& source, const StreamSink& sink, const st
     unsigned threads = impl.options.threads ? impl.options.threads : std::max(1u, std::thread::hardware_concurrency());
     const std::size_t concurrency = std::min<std::size_t>(std::max(1u, impl.options.concurrency), expected);
     threads = static_cast<unsigned>(std::min<std::size_t>(threads, concurrency));
+    const unsigned connections = std::max(1u, impl.options.concurrency);  // slots, not capped by `expected`
 
     impl.failure = nullptr;
     impl.failed = false;
@@ -288,6 +355,7 @@ std::size_t Scanner::scan(OriginSource& source, const StreamSink& sink, const st
     for (unsigned t = 0; t < threads; ++t) {
         auto& ts = *states.emplace_back(std::make_unique<ThreadState>());
         ts.workers = static_cast<unsigned>(concurrency / threads + (t < concurrency % threads ? 1 : 0));
+        ts.slots.share = ts.slots.available = std::max(1u, connections / threads + (t < connections % threads ? 1 : 0));
         // Each coroutine ends here, normally or by an exception: a worker always counts itself
         // out (the watcher ends when none is left), and what it threw stops the whole scan.
         for (unsigned w = 0; w < ts.workers; ++w)
@@ -388,28 +456,35 @@ awaitable<std::optional<Resolution>> Scanner::Impl::resolve(std::shared_ptr<Conn
     co_return std::move(slot->answer);
 }
 
+awaitable<void> Scanner::Impl::lane(std::shared_ptr<Conn> conn, AddressWork& work) {
+    while (work.next < work.addresses.size() && !conn->aborted) {
+        const std::size_t i = work.next++;
+        Probe& probe = work.probes[i];
+        probe.timings.resolve_ms = work.resolve_ms;
+        co_await probe_address(*conn, work.origin, work.addresses[i], probe);
+        probe.timings.total_ms = ms_between(work.start, Clock::now());
+    }
+}
+
 awaitable<Observation> Scanner::Impl::scan_origin(ThreadState& ts, const Origin& origin) {
     auto conn = std::make_shared<Conn>(ts.io, ts);
-    const auto start = Clock::now();
-    conn->watchdog.expires_at(start + options.timeout);
-    conn->watchdog.async_wait([c = conn](error_code ec) {
-        if (!ec) c->abort(true);
-    });
+    auto start = Clock::now();
+    arm_watchdog(conn, start + options.timeout);
 
     Observation observation;
-    Probe& probe = observation.probes.emplace_back();
-    auto finish = [&]() -> Observation {
-        conn->watchdog.cancel();
-        probe.timings.total_ms = ms_between(start, Clock::now());
+    double resolve_ms = 0;
+    auto fail = [&](Reason reason, std::string detail) -> Observation {
+        disarm_watchdog(*conn);
         if (conn->aborted) return {};
+        Probe& probe = observation.probes.emplace_back();
+        probe.outcome = Failure{reason, std::move(detail)};
+        probe.timings.resolve_ms = resolve_ms;
+        probe.timings.total_ms = ms_between(start, Clock::now());
         return std::move(observation);
     };
-    auto fail = [&](Reason reason, std::string detail) {
-        probe.outcome = Failure{reason, std::move(detail)};
-        return finish();
-    };
 
-    // Where to connect: ADDRESS, else NAME; resolved unless an IP literal.
+    // Where to connect: ADDRESS, else NAME; an IP literal is the one address, a host name is
+    // resolved to all of its addresses (up to max_addresses), each probed with SNI = NAME.
     const std::string& host = origin.address.empty() ? origin.name : origin.address;
     std::vector<asio::ip::address> addresses;
     error_code parse_ec;
@@ -418,45 +493,89 @@ awaitable<Observation> Scanner::Impl::scan_origin(ThreadState& ts, const Origin&
         addresses.push_back(literal);
     } else {
         auto answer = co_await resolve(conn, host);
-        probe.timings.resolve_ms = ms_between(start, Clock::now());
-        if (!answer) co_return fail(Reason::timeout, "no DNS answer for " + host + " before the deadline");
+        resolve_ms = ms_between(start, Clock::now());
+        if (!answer || conn->timed_out) co_return fail(Reason::timeout, "no DNS answer for " + host + " before the deadline");
         if (!answer->error.empty()) co_return fail(Reason::dns, host + ": " + answer->error);
         addresses = std::move(answer->addresses);
+        observation.addresses_total = answer->found;
+        observation.addresses_capped = answer->found > addresses.size();
     }
 
-    // Connect to the addresses in order; the first that accepts is the one scanned.
+    const unsigned wanted = static_cast<unsigned>(std::min<std::size_t>(addresses.size(), ts.slots.share));
+    if (ts.slots.waiting.empty() && ts.slots.available >= wanted) {
+        ts.slots.available -= wanted;
+    } else {
+        disarm_watchdog(*conn);
+        const auto wait_start = Clock::now();
+        SlotWaiter me{wanted, &conn->wake};
+        ts.slots.waiting.push_back(&me);
+        conn->wake.expires_at(Clock::time_point::max());
+        while (!me.granted && !conn->aborted) co_await conn->wake.async_wait(use_tuple);
+        if (!me.granted) {  // the scan is stopping
+            ts.slots.waiting.erase(std::find(ts.slots.waiting.begin(), ts.slots.waiting.end(), &me));
+            ts.slots.give_back(0);  // those behind it may fit now
+            co_return Observation{};
+        }
+        start += Clock::now() - wait_start;
+        arm_watchdog(conn, start + options.timeout);
+    }
+
+    // One lane per slot, each probing addresses until none is left; this coroutine runs the
+    // first lane itself (a single address costs no extra coroutine or socket).
+    observation.probes.resize(addresses.size());
+    AddressWork work{origin, addresses, observation.probes, start, resolve_ms};
+    std::vector<std::shared_ptr<Conn>> others;
+    asio::steady_timer all_done(ts.io, Clock::time_point::max());
+    std::size_t running = 0;
+    std::exception_ptr lane_error;
+    for (unsigned l = 1; l < wanted; ++l) {
+        auto& other = others.emplace_back(std::make_shared<Conn>(ts.io, ts));
+        arm_watchdog(other, start + options.timeout);
+        ++running;
+        asio::co_spawn(ts.io, lane(other, work), [&](std::exception_ptr e) {
+            if (e && !lane_error) lane_error = e;
+            if (--running == 0) all_done.cancel();
+        });
+    }
+    co_await lane(conn, work);
+    while (running > 0) co_await all_done.async_wait(use_tuple);
+    ts.slots.give_back(wanted);
+    disarm_watchdog(*conn);
+    bool aborted = conn->aborted;
+    for (auto& other : others) {
+        disarm_watchdog(*other);
+        aborted = aborted || other->aborted;
+    }
+    if (lane_error) std::rethrow_exception(lane_error);
+    if (aborted) co_return Observation{};
+    co_return observation;
+}
+
+// One address: connect; when the TLS port refuses, the HTTP port of the same address; else
+// the handshake with SNI = NAME.
+awaitable<void> Scanner::Impl::probe_address(Conn& conn, const Origin& origin, const asio::ip::address& address,
+                                             Probe& probe) {
+    probe.address = address.to_string();
+    auto fail = [&](Reason reason, std::string detail) { probe.outcome = Failure{reason, std::move(detail)}; };
+    if (conn.timed_out) co_return fail(Reason::timeout, "the deadline passed before " + probe.address + " had its turn");
     const auto connect_start = Clock::now();
-    error_code last;
-    std::optional<tcp::endpoint> connected;
-    for (const auto& address : addresses) {
-        if (conn->timed_out || conn->aborted) break;
-        tcp::endpoint endpoint(address, origin.port);
-        error_code ec;
-        conn->socket.close(ec);
-        auto [connect_ec] = co_await conn->socket.async_connect(endpoint, use_tuple);
-        probe.address = address.to_string();
-        if (!connect_ec) {
-            connected = endpoint;
-            break;
-        }
-        last = connect_ec;
-    }
+    tcp::endpoint endpoint(address, origin.port);
+    error_code ec;
+    conn.socket.close(ec);
+    auto [connect_ec] = co_await conn.socket.async_connect(endpoint, use_tuple);
     probe.timings.connect_ms = ms_between(connect_start, Clock::now());
-    if (!connected) {
-        if (conn->timed_out) co_return fail(Reason::timeout, "connect to " + probe.address + " timed out");
-        const Reason reason = reason_for(last);
-        if (reason == Reason::refused && options.http_port != 0 && !conn->aborted) {
-            tcp::endpoint http(addresses.front(), options.http_port);
-            if (co_await probe_http(*conn, origin, http, probe)) co_return finish();
-            if (conn->timed_out) co_return fail(Reason::timeout, "HTTP probe of port " + std::to_string(options.http_port) + " timed out");
+    if (connect_ec) {
+        if (conn.timed_out) co_return fail(Reason::timeout, "connect to " + probe.address + " timed out");
+        const Reason reason = reason_for(connect_ec);
+        if (reason == Reason::refused && options.http_port != 0 && !conn.aborted) {
+            tcp::endpoint http(address, options.http_port);
+            if (co_await probe_http(conn, origin, http, probe)) co_return;
+            if (conn.timed_out) co_return fail(Reason::timeout, "HTTP probe of port " + std::to_string(options.http_port) + " timed out");
         }
-        co_return fail(reason, last.message());
+        co_return fail(reason, connect_ec.message());
     }
-    error_code ignored;
-    conn->socket.set_option(tcp::no_delay(true), ignored);
-
-    co_await handshake(*conn, origin, probe);
-    co_return finish();
+    conn.socket.set_option(tcp::no_delay(true), ec);
+    co_await handshake(conn, origin, probe);
 }
 
 awaitable<bool> Scanner::Impl::probe_http(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint,

@@ -18,7 +18,8 @@ namespace originscan::scanner {
 struct ScannerOptions {
     std::vector<std::string> ca_files;  // PEM bundles added to the trust store
     bool system_trust = true;           // include the system trust store
-    unsigned concurrency = 256;         // origins in flight, all threads together
+    unsigned concurrency = 256;         // connections in flight, all threads together; an
+                                        // origin probing 3 addresses at once takes 3
     std::chrono::milliseconds timeout{10'000};  // one absolute deadline per origin
     std::uint16_t http_port = 80;       // probed when the TLS port refuses; 0: never
     unsigned threads = 0;               // event-loop threads; 0: one per core

@@ -6,7 +6,7 @@
 # dnsmasq zones: hN.bench.test (N < 10,000) and hN.dns.test (N < 10) -> 127.0.0.1,
 # far.dns.test -> 127.0.0.2 (nothing listens there), other names in those zones and all of
 # nx.test NXDOMAIN, slow.test never answered (the client resolver gives up after
-# DNS_TIMEOUT_S = 6 s, longer than the scan deadline).
+# DNS_TIMEOUT_S = 20 s, much longer than the scan deadline).
 #
 #   scale    10,000 names hN.bench.test:PORT (no ADDRESS) on the *.bench.test origin: every
 #            one resolved by dnsmasq and ca-trusted, each once, in input order; the rate is
@@ -15,10 +15,11 @@
 #            before the 10 s deadline.
 #   slow     slow.test names mixed into good ones, --timeout 3: 4 among 200 (fewer than the
 #            16 resolver threads), then 20 among 500 (more): the slow ones end as timeout at
-#            the deadline (timings.total_ms), the good ones resolve at once (timings.resolve_ms)
-#            and are ca-trusted, and the whole run — report span and process — ends near 3 s,
-#            not at the resolver's 6 s nor with lookups one after another; exit status 0
-#            though lookups are still hanging.
+#            the deadline, the good ones resolve before it and are ca-trusted, and the scan
+#            ends at the deadline, not at the resolver's 20 s nor with lookups one after
+#            another; exit status 0 though lookups are still hanging. Deadlines are checked by
+#            the scanner's own timings (overrun = total_ms - deadline, the report span), with
+#            bounds halfway to the resolver's give-up time, so that CPU load cannot break them.
 #   address  NAME@HOSTNAME:PORT: the ADDRESS is resolved and connected to, NAME (absent from
 #            DNS) is only the SNI and the name verified.
 #
@@ -74,12 +75,15 @@ tally() {
 }
 
 scale=10000
+# How long a hung lookup lasts: far past the slow phases' 3 s deadline, so "ended at the
+# deadline" and "waited for the resolver" cannot be confused under any load.
+dns_timeout_s=20
 {
     for ((i = 0; i < scale; i++)); do echo "127.0.0.1 h$i.bench.test"; done
     for ((i = 0; i < 10; i++)); do echo "127.0.0.1 h$i.dns.test"; done
     echo "127.0.0.2 far.dns.test"
 } >"$tmp/hosts"
-DNS_TIMEOUT_S=6 "$fixtures/dns-netns" up "$ns" "$tmp" || { fail "could not start the DNS namespace"; exit 1; }
+DNS_TIMEOUT_S=$dns_timeout_s "$fixtures/dns-netns" up "$ns" "$tmp" || { fail "could not start the DNS namespace"; exit 1; }
 # shellcheck source=/dev/null
 source "$tmp/dns-env"
 ORIGINS_LIFETIME_S=300 ip netns exec "$ns" "$fixtures/origins" up "$fixture" >/dev/null ||
@@ -199,13 +203,15 @@ elif phase == "noresolve":
     check(all(t(o, "resolve_ms") == 0 for o in origins), "no lookup for an IP-literal ADDRESS (resolve_ms 0)")
     print(f"RATE {rate:.1f}")
 elif phase == "nx":
+    # A DNS failure ends at the answer, not at the deadline: its own time (total_ms) stays well
+    # short of the deadline, whatever the load.
     deadline_ms = float(args["deadline_ms"])
     failed = [o for o in origins if o["class"] == "unreachable"]
     slowest = max(t(o, "total_ms") for o in failed)
     info(f"DNS failures: total_ms {dist([t(o, 'total_ms') for o in failed])}; wall {wall_ms} ms")
-    check(slowest < 1000,
-          f"every DNS failure within 1 s (slowest {slowest:.0f} ms; deadline {deadline_ms:.0f} ms)")
-    check(wall_ms < 3000, f"the whole run within 3 s ({wall_ms} ms), not at the deadline")
+    check(slowest < deadline_ms / 2,
+          f"every DNS failure ends long before the deadline (slowest {slowest:.0f} ms; deadline {deadline_ms:.0f} ms)")
+    check(span_ms < deadline_ms / 2, f"the whole scan too (report span {span_ms:.0f} ms), not at the deadline")
 elif phase == "slow":
     deadline_ms = float(args["deadline_ms"])
     resolver_ms = float(args["resolver_ms"])
@@ -218,18 +224,25 @@ elif phase == "slow":
          f"total_ms {dist([t(o, 'total_ms') for o in good])}")
     info(f"report span {span_ms:.0f} ms, process wall {wall_ms} ms, deadline {deadline_ms:.0f} ms, "
          f"resolver gives up after {resolver_ms:.0f} ms")
-    off = [f'{o["input"]} {t(o, "total_ms"):.0f}' for o in slow
-           if not deadline_ms - 20 <= t(o, "total_ms") <= deadline_ms + 400]
-    check(not off, f"each slow lookup ends at the {deadline_ms:.0f} ms deadline (+400 ms)"
-          + (f"; off: {', '.join(off[:5])}" if off else ""))
+    # Deadline checks use the scanner's own timings: each slow origin's overrun past its
+    # deadline (total_ms - deadline) is what the scanner controls. The bounds sit halfway
+    # between the deadline and the resolver's give-up time, so CPU load (which stretches every
+    # timing) cannot break them, while waiting for the resolver (or for slow lookups one after
+    # another) still would.
+    limit_ms = (resolver_ms - deadline_ms) / 2
+    overrun = [t(o, "total_ms") - deadline_ms for o in slow]
+    info(f"slow names' overrun past the deadline: {dist(overrun)}")
+    off = [f'{o["input"]} {t(o, "total_ms"):.0f}' for o, over in zip(slow, overrun) if not -20 <= over <= limit_ms]
+    check(not off, f"each slow lookup ends at the {deadline_ms:.0f} ms deadline, overrun < {limit_ms:.0f} ms, "
+          f"not at the resolver's {resolver_ms:.0f} ms" + (f"; off: {', '.join(off[:5])}" if off else ""))
     late = max(t(o, "resolve_ms") for o in good)
-    check(late < 1000, f"no good name waited behind the slow lookups (slowest resolve {late:.0f} ms < 1000)")
-    check(span_ms <= deadline_ms + 1500,
-          f"report span {span_ms:.0f} ms <= deadline + 1.5 s "
+    check(late < deadline_ms, f"no good name waited behind the slow lookups (slowest resolve {late:.0f} ms "
+          f"< the {deadline_ms:.0f} ms deadline)")
+    check(span_ms - deadline_ms <= limit_ms,
+          f"the scan ends {span_ms - deadline_ms:.0f} ms past the deadline (report span), < {limit_ms:.0f} ms "
           f"(serialised: {len(slow)} x {resolver_ms:.0f} ms)")
-    check(wall_ms <= deadline_ms + 2000,
-          f"process ends {wall_ms} ms after start <= deadline + 2 s, not when the hung lookups give up "
-          f"({resolver_ms:.0f} ms)")
+    check(wall_ms < resolver_ms,
+          f"process ends {wall_ms} ms after start, before the hung lookups give up ({resolver_ms:.0f} ms)")
 EOF
     ((crashed == 0)) || echo "FAIL: $2: the check crashed" >>"$tmp/$2.check"
     tally "$tmp/$2.check"
@@ -281,12 +294,12 @@ slow_list() {
 # Fewer slow lookups than resolver threads.
 slow_list slow-few 4 200
 run slow-few 30 --timeout 3
-check slow slow-few deadline_ms=3000 resolver_ms=6000
+check slow slow-few deadline_ms=3000 resolver_ms=$((dns_timeout_s * 1000))
 
 # More slow lookups than resolver threads.
 slow_list slow-many 20 500
 run slow-many 30 --timeout 3
-check slow slow-many deadline_ms=3000 resolver_ms=6000
+check slow slow-many deadline_ms=3000 resolver_ms=$((dns_timeout_s * 1000))
 
 # ---- address: NAME@HOSTNAME:PORT -----------------------------------------------------------------
 cat >"$tmp/address.expect" <<EOF

@@ -209,6 +209,7 @@ inline Report sample_report() {
         t.name_matches = true;
         origins.push_back(result(7, "dual.example.com", "dual.example.com", 443,
                                  {probe(t, "127.0.0.1"), probe(Failure{Reason::refused, "Connection refused"}, "::1")}));
+        origins.back().observation.addresses_total = 2;
     }
     {  // interrupted before this one finished
         OriginResult r;
