@@ -184,6 +184,7 @@ int scan_command(const std::vector<std::string>& args) {
     options.concurrency = settings.concurrency;
     options.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(settings.timeout_s * 1000));
     options.http_port = settings.http_port;
+    options.notice = [](const std::string& text) { std::cerr << "originscan: " << text << "\n"; };
     scanner::Scanner engine(options);  // TrustError: bad --ca-file
 
     Report report;

@@ -2,6 +2,7 @@
 // class, reasons and edge mode from these; other edge profiles are other predicates over them.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,6 +18,8 @@ struct CertFacts {
     std::string issuer;
     std::vector<std::string> dns_names;     // subjectAltName dNSName entries
     std::vector<std::string> ip_addresses;  // subjectAltName iPAddress entries, printed
+    std::size_t san_count = 0;              // GeneralNames in subjectAltName, of every type
+    bool names_truncated = false;           // more dNSName/iPAddress entries than were recorded
     std::int64_t not_before = 0;            // Unix seconds
     std::int64_t not_after = 0;
     std::string sha256_fingerprint;   // lower-case hex of the DER, no separators
@@ -50,6 +53,8 @@ struct TlsFacts {
     bool client_cert_requested = false;  // CertificateRequest seen
     std::string error;                   // alert or error after the certificate, if any
     std::vector<CertFacts> chain;        // as presented, leaf first; never empty
+    std::size_t chain_presented = 0;     // certificates the origin sent
+    bool chain_truncated = false;        // more than the scanner examines: `chain` has the first
     TrustFacts trust;
     bool name_matches = false;  // leaf matches NAME per RFC 6125 (IP SANs for an IP NAME)
 };

@@ -1,5 +1,8 @@
 #include "scanner/der.hpp"
 
+#include <algorithm>
+#include <array>
+
 namespace originscan::scanner {
 namespace {
 
@@ -11,7 +14,7 @@ struct Tlv {
 };
 
 // One element at the start of `in`; nullopt unless it is definite-length DER that fits in `in`.
-std::optional<Tlv> read(std::span<const std::uint8_t> in) {
+std::optional<Tlv> read(DerBytes in) {
     if (in.size() < 2 || (in[0] & 0x1f) == 0x1f) return std::nullopt;  // multi-byte tags: not in X.509
     Tlv tlv{in[0], 2, in[1]};
     if (in[1] & 0x80) {
@@ -25,20 +28,26 @@ std::optional<Tlv> read(std::span<const std::uint8_t> in) {
     return tlv;
 }
 
+DerBytes content(DerBytes in, const Tlv& tlv) { return in.subspan(tlv.header, tlv.length); }
+
 constexpr std::uint8_t sequence = 0x30;
-constexpr std::uint8_t explicit_version = 0xa0;  // [0] EXPLICIT Version
+constexpr std::uint8_t boolean = 0x01;
+constexpr std::uint8_t octet_string = 0x04;
+constexpr std::uint8_t object_identifier = 0x06;
+constexpr std::uint8_t explicit_version = 0xa0;     // [0] EXPLICIT Version
+constexpr std::uint8_t explicit_extensions = 0xa3;  // [3] EXPLICIT Extensions
+constexpr std::array<std::uint8_t, 3> subject_alt_name_oid = {0x55, 0x1d, 0x11};  // 2.5.29.17
 
-}  // namespace
-
-std::optional<std::span<const std::uint8_t>> find_spki(std::span<const std::uint8_t> der) {
+// The tbsCertificate from subjectPublicKeyInfo on: the SPKI is the first element.
+std::optional<DerBytes> from_spki(DerBytes der) {
     // Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL, serialNumber,
     //   signature, issuer, validity, subject, subjectPublicKeyInfo, ... }, ... }   (RFC 5280 4.1)
     const auto certificate = read(der);
     if (!certificate || certificate->tag != sequence) return std::nullopt;
-    auto rest = der.subspan(certificate->header, certificate->length);
+    auto rest = content(der, *certificate);
     const auto tbs = read(rest);
     if (!tbs || tbs->tag != sequence) return std::nullopt;
-    rest = rest.subspan(tbs->header, tbs->length);
+    rest = content(rest, *tbs);
     auto element = read(rest);
     if (element && element->tag == explicit_version) {
         rest = rest.subspan(element->size());
@@ -50,7 +59,74 @@ std::optional<std::span<const std::uint8_t>> find_spki(std::span<const std::uint
         element = read(rest);
     }
     if (!element || element->tag != sequence) return std::nullopt;
-    return rest.first(element->size());
+    return rest;
+}
+
+}  // namespace
+
+std::optional<DerBytes> find_spki(DerBytes der) {
+    const auto rest = from_spki(der);
+    if (!rest) return std::nullopt;
+    return rest->first(read(*rest)->size());
+}
+
+std::optional<DerExtensions> find_extensions(DerBytes der) {
+    auto rest = from_spki(der);
+    if (!rest) return std::nullopt;
+    DerExtensions out;
+    *rest = rest->subspan(read(*rest)->size());
+    // issuerUniqueID [1], subjectUniqueID [2] (either form), then [3] extensions, the last.
+    while (!rest->empty()) {
+        const auto element = read(*rest);
+        if (!element) return std::nullopt;
+        if (element->tag != explicit_extensions) {
+            *rest = rest->subspan(element->size());
+            continue;
+        }
+        const DerBytes wrapped = content(*rest, *element);
+        const auto list = read(wrapped);
+        if (!list || list->tag != sequence || list->size() != wrapped.size()) return std::nullopt;
+        // Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
+        for (DerBytes items = content(wrapped, *list); !items.empty();) {
+            const auto extension = read(items);
+            if (!extension || extension->tag != sequence) return std::nullopt;
+            DerBytes fields = content(items, *extension);
+            items = items.subspan(extension->size());
+            const auto oid = read(fields);
+            if (!oid || oid->tag != object_identifier) return std::nullopt;
+            const DerBytes oid_bytes = content(fields, *oid);
+            fields = fields.subspan(oid->size());
+            auto value = read(fields);
+            if (value && value->tag == boolean) {
+                fields = fields.subspan(value->size());
+                value = read(fields);
+            }
+            if (!value || value->tag != octet_string || value->size() != fields.size()) return std::nullopt;
+            ++out.count;
+            out.longest_oid = std::max(out.longest_oid, oid_bytes.size());
+            if (!out.subject_alt_name &&
+                std::ranges::equal(oid_bytes, subject_alt_name_oid))
+                out.subject_alt_name = content(fields, *value);
+        }
+        *rest = rest->subspan(element->size());
+    }
+    return out;
+}
+
+std::optional<DerAltNames> read_alt_names(DerBytes san, std::size_t keep) {
+    // SubjectAltName ::= GeneralNames ::= SEQUENCE SIZE (1..MAX) OF GeneralName, each a
+    // context-specific [n] choice, IMPLICIT except directoryName [4] (RFC 5280 4.2.1.6).
+    const auto list = read(san);
+    if (!list || list->tag != sequence || list->size() != san.size()) return std::nullopt;
+    DerAltNames out;
+    for (DerBytes items = content(san, *list); !items.empty();) {
+        const auto name = read(items);
+        if (!name || (name->tag & 0xc0) != 0x80) return std::nullopt;
+        if (out.entries.size() < keep) out.entries.push_back({name->tag & 0x1fu, content(items, *name)});
+        ++out.count;
+        items = items.subspan(name->size());
+    }
+    return out;
 }
 
 }  // namespace originscan::scanner

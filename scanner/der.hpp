@@ -1,16 +1,44 @@
 // Just enough DER to find the SubjectPublicKeyInfo inside a certificate's bytes, so that its
-// pin is the hash of exactly what the origin sent (RFC 7469 2.4) without re-encoding it.
+// pin is the hash of exactly what the origin sent (RFC 7469 2.4) without re-encoding it, and
+// to walk the extensions and subjectAltName once, in linear time, before GnuTLS is given a
+// certificate a hostile origin built to be slow (GnuTLS looks extensions up by index, each
+// lookup a walk from the first: quadratic in their number).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <vector>
 
 namespace originscan::scanner {
 
+using DerBytes = std::span<const std::uint8_t>;
+
 // The bytes of the SubjectPublicKeyInfo (tag, length and content) inside a DER certificate;
 // nullopt when the certificate is not well-formed DER of the X.509 shape.
-std::optional<std::span<const std::uint8_t>> find_spki(std::span<const std::uint8_t> certificate);
+std::optional<DerBytes> find_spki(DerBytes certificate);
+
+// The certificate's extensions, walked once (RFC 5280 4.1: tbsCertificate [3] Extensions).
+struct DerExtensions {
+    std::size_t count = 0;                     // extensions present; 0 for a v1 certificate
+    std::size_t longest_oid = 0;               // bytes of the longest extnID's content
+    std::optional<DerBytes> subject_alt_name;  // extnValue content of 2.5.29.17, if present
+};
+// nullopt when the certificate (or an extension) is not well-formed DER of the X.509 shape.
+std::optional<DerExtensions> find_extensions(DerBytes certificate);
+
+// One GeneralName of a subjectAltName (RFC 5280 4.2.1.6): its context tag number (2 dNSName,
+// 7 iPAddress, ...) and its content bytes.
+struct DerGeneralName {
+    unsigned tag = 0;
+    DerBytes value;
+};
+struct DerAltNames {
+    std::size_t count = 0;                // every GeneralName in the extension
+    std::vector<DerGeneralName> entries;  // the first `keep` of them
+};
+// The GeneralNames of a subjectAltName extnValue; nullopt when it is not well-formed.
+std::optional<DerAltNames> read_alt_names(DerBytes subject_alt_name, std::size_t keep);
 
 }  // namespace originscan::scanner

@@ -69,41 +69,48 @@ bool same_datum(const gnutls_datum_t& a, const gnutls_datum_t& b) {
     return a.size == b.size && (a.size == 0 || std::memcmp(a.data, b.data, a.size) == 0);
 }
 
-// subjectAltName entries, read once (GnuTLS's per-index getter re-parses the extension on
-// every call, quadratic for the certificates with thousands of names that hostile origins send).
-constexpr std::size_t max_recorded_names = 1000;
-
-void read_alt_names(gnutls_x509_crt_t crt, CertFacts& facts) {
-    GnutlsDatum ext;
-    // 2.5.29.17: subjectAltName
-    for (unsigned i = 0;; ++i) {
-        char oid[128];
-        std::size_t oid_size = sizeof oid;
-        int r = gnutls_x509_crt_get_extension_oid(crt, i, oid, &oid_size);
-        if (r < 0) return;
-        if (std::strcmp(oid, "2.5.29.17") == 0) {
-            if (gnutls_x509_crt_get_extension_data2(crt, i, &ext.d) < 0) return;
+// dNSName and iPAddress entries, up to max_recorded_names, from the extension's bytes as sent
+// (one walk: GnuTLS's per-index getters re-parse the extension on every call).
+void record_alt_names(const gnutls_datum_t& der, CertFacts& facts) {
+    const auto extensions = find_extensions({der.data, der.size});
+    if (!extensions || !extensions->subject_alt_name) return;
+    const auto names = read_alt_names(*extensions->subject_alt_name, max_alt_names);
+    if (!names) return;
+    facts.san_count = names->count;
+    constexpr unsigned dns_name = 2, ip_address = 7;  // GeneralName tags, RFC 5280 4.2.1.6
+    for (const DerGeneralName& name : names->entries) {
+        if (name.tag != dns_name && name.tag != ip_address) continue;
+        if (facts.dns_names.size() + facts.ip_addresses.size() == max_recorded_names) {
+            facts.names_truncated = true;
             break;
         }
-    }
-    gnutls_subject_alt_names_t names;
-    if (gnutls_subject_alt_names_init(&names) < 0) return;
-    if (gnutls_x509_ext_import_subject_alt_names(&ext.d, names, 0) >= 0) {
-        for (unsigned i = 0; facts.dns_names.size() + facts.ip_addresses.size() < max_recorded_names;
-             ++i) {
-            unsigned type = 0;
-            gnutls_datum_t san{}, othername{};
-            if (gnutls_subject_alt_names_get(names, i, &type, &san, &othername) < 0) break;
-            if (type == GNUTLS_SAN_DNSNAME) {
-                facts.dns_names.emplace_back(reinterpret_cast<char*>(san.data), san.size);
-            } else if (type == GNUTLS_SAN_IPADDRESS && (san.size == 4 || san.size == 16)) {
-                char text[INET6_ADDRSTRLEN];
-                if (inet_ntop(san.size == 4 ? AF_INET : AF_INET6, san.data, text, sizeof text))
-                    facts.ip_addresses.emplace_back(text);
-            }
+        if (name.tag == dns_name) {
+            facts.dns_names.emplace_back(reinterpret_cast<const char*>(name.value.data()), name.value.size());
+        } else if (name.value.size() == 4 || name.value.size() == 16) {
+            char text[INET6_ADDRSTRLEN];
+            if (inet_ntop(name.value.size() == 4 ? AF_INET : AF_INET6, name.value.data(), text, sizeof text))
+                facts.ip_addresses.emplace_back(text);
         }
     }
-    gnutls_subject_alt_names_deinit(names);
+}
+
+std::size_t uint24(const unsigned char* p) { return std::size_t{p[0]} << 16 | std::size_t{p[1]} << 8 | p[2]; }
+
+// Why one certificate is refused; empty when it is within the limits.
+std::string certificate_refusal(DerBytes der) {
+    const auto extensions = find_extensions(der);
+    if (!extensions) return "not a DER X.509 certificate";
+    if (extensions->count > max_extensions)
+        return std::to_string(extensions->count) + " extensions, more than the " + std::to_string(max_extensions) +
+               " the scanner examines";
+    if (extensions->subject_alt_name) {
+        const auto names = read_alt_names(*extensions->subject_alt_name, 0);
+        if (!names) return "a malformed subjectAltName";
+        if (names->count > max_alt_names)
+            return std::to_string(names->count) + " subjectAltName entries, more than the " +
+                   std::to_string(max_alt_names) + " the scanner examines";
+    }
+    return {};
 }
 
 }  // namespace
@@ -131,7 +138,7 @@ TlsContext::TlsContext(const std::vector<std::string>& ca_files, bool system_tru
         gnutls_datum_t pem{reinterpret_cast<unsigned char*>(const_cast<char*>(text.data())),
                            static_cast<unsigned>(text.size())};
         int n = gnutls_x509_trust_list_add_trust_mem(trust, &pem, nullptr, GNUTLS_X509_FMT_PEM, 0, 0);
-        if (n < 0) throw TrustError("--ca-file " + path + ": " + gnutls_strerror(n));
+        if (n < 0) throw TrustError("--ca-file " + path + ": " + gnutls_error_text(n));
         if (n == 0) throw TrustError("--ca-file " + path + ": no PEM certificate in it");
         anchors += n;
     }
@@ -171,6 +178,33 @@ TrustFacts TlsContext::verify(const std::vector<CrtPtr>& chain) const {
     return facts;
 }
 
+std::string certificate_message_refusal(const unsigned char* message, std::size_t size, bool tls13) {
+    // TLS 1.2: certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1>. TLS 1.3 puts a
+    // certificate_request_context<0..255> first and extensions<0..2^16-1> after each entry.
+    std::size_t pos = 0;
+    if (tls13) {
+        if (size < 1) return "a truncated Certificate message";
+        pos = 1 + message[0];
+    }
+    if (pos + 3 > size || uint24(message + pos) != size - pos - 3) return "a malformed Certificate message";
+    pos += 3;
+    for (std::size_t index = 1; pos < size; ++index) {
+        if (pos + 3 > size) return "a malformed Certificate message";
+        const std::size_t length = uint24(message + pos);
+        pos += 3;
+        if (length > size - pos) return "a malformed Certificate message";
+        const std::string why = certificate_refusal({message + pos, length});
+        if (!why.empty()) return "certificate " + std::to_string(index) + ": " + why;
+        pos += length;
+        if (tls13) {
+            if (pos + 2 > size) return "a malformed Certificate message";
+            pos += 2 + (std::size_t{message[pos]} << 8 | message[pos + 1]);
+            if (pos > size) return "a malformed Certificate message";
+        }
+    }
+    return {};
+}
+
 CertFacts cert_facts(gnutls_x509_crt_t crt) {
     GnutlsDatum der;
     if (gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der.d) < 0) return cert_facts(crt, gnutls_datum_t{});
@@ -187,7 +221,7 @@ CertFacts cert_facts(gnutls_x509_crt_t crt, const gnutls_datum_t& der) {
         GnutlsDatum dn;
         if (gnutls_x509_crt_get_issuer_dn3(crt, &dn.d, 0) >= 0) f.issuer = dn.str();
     }
-    read_alt_names(crt, f);
+    record_alt_names(der, f);
     f.not_before = gnutls_x509_crt_get_activation_time(crt);
     f.not_after = gnutls_x509_crt_get_expiration_time(crt);
 

@@ -176,6 +176,7 @@ struct Row {
     std::vector<Reason> reasons;  // enum order, as classify() sorts them
     Ends ends;
     bool healthy = false;
+    std::string detail = {};  // the failure detail, when it matters
 };
 
 scanner::ScannerOptions options_with_ca(const std::string& ca_file, unsigned concurrency) {
@@ -230,6 +231,13 @@ TEST_CASE("hostile origins end within their deadline with the right reason; heal
     // alert(level fatal, handshake_failure) in a TLS 1.2 record.
     LoopbackServer alert_server(hb::answer_and_close({0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28}));
     LoopbackServer close_server(hb::close_after_client_hello());
+    // Fatal alerts whose description GnuTLS has no name for (1 and 99 are unassigned, 200 and
+    // 255 beyond the registry): once std::string(nullptr) in a worker, which hung the scan.
+    const std::vector<unsigned char> unknown_alerts = {1, 99, 200, 255};
+    std::vector<std::unique_ptr<LoopbackServer>> alert_servers;
+    for (unsigned char code : unknown_alerts)
+        alert_servers.push_back(
+            std::make_unique<LoopbackServer>(hb::answer_and_close({0x15, 0x03, 0x03, 0x00, 0x02, 0x02, code})));
     // A 1 MiB Certificate message (the self-signed leaf repeated) after a TLS 1.2 ServerHello.
     constexpr std::size_t kMiB = 1024 * 1024;
     auto huge_sent = std::make_shared<std::atomic<std::size_t>>(0);
@@ -239,7 +247,7 @@ TEST_CASE("hostile origins end within their deadline with the right reason; heal
     hostile::FullBacklogListener full_backlog;
     REQUIRE(full_backlog.connect_hangs());
 
-    const std::vector<Row> table = {
+    std::vector<Row> table = {
         {"good.hostile.test", good_server.port(), "healthy, CA-signed", C::ca_trusted, {}, Ends::early, true},
         {"wrong-name.hostile.test", good_server.port(), "healthy, CA-signed, other name", C::self_signed,
          {R::hostname_mismatch}, Ends::early, true},
@@ -273,6 +281,12 @@ TEST_CASE("hostile origins end within their deadline with the right reason; heal
         {"full-backlog.hostile.test", full_backlog.port(), "listen backlog full", C::unreachable, {R::timeout},
          Ends::at_deadline},
     };
+
+    for (std::size_t i = 0; i < unknown_alerts.size(); ++i) {
+        const std::string code = std::to_string(unknown_alerts[i]);
+        table.push_back({"alert-" + code + ".hostile.test", alert_servers[i]->port(), "fatal alert " + code,
+                         C::unreachable, {R::tls_alert}, Ends::early, false, "unknown alert " + code});
+    }
 
     std::vector<Origin> origins;
     for (const auto& row : table) origins.push_back(origin_at(row.name, row.port));
@@ -311,6 +325,7 @@ TEST_CASE("hostile origins end within their deadline with the right reason; heal
         CHECK(total <= timeout_ms + kSlackMs);
         CHECK(to_string(c.cls) == to_string(row.cls));
         CHECK(names(c.reasons) == names(row.reasons));
+        if (!row.detail.empty()) CHECK(detail_of(observation) == row.detail);
         if (row.ends == Ends::at_deadline) {
             CHECK(total >= timeout_ms - 20);  // it did wait for its deadline, not give up early
             worst_overrun_ms = std::max(worst_overrun_ms, total - timeout_ms);
@@ -330,6 +345,7 @@ TEST_CASE("hostile origins end within their deadline with the right reason; heal
                                            &reset_server, &reset_after_hello, &alert_server, &close_server,
                                            &huge_server, &sans_server, &http_server, &self_server})
             CHECK(peer->accepted() == 1);
+        for (const auto& peer : alert_servers) CHECK(peer->accepted() == 1);
         CHECK(good_server.accepted() == 2);  // good. and wrong-name. share it
     }
     {  // the healthy origins are classified exactly as when scanned alone
