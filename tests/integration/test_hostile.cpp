@@ -404,6 +404,88 @@ TEST_CASE("a certificate with thousands of SANs: the scan ends at once, facts ca
     CHECK(names(c.reasons) == std::vector<std::string>{"self-signed"});
 }
 
+TEST_CASE("a CA-signed leaf with 13,500 extensions is refused cheaply; 300 healthy origins beside it are unaffected",
+          "[hostile][costly-certificate]") {
+    // ---- Everything expensive first, before any clock: keys, the 122 KB leaf, the peers.
+    const TestCa ca;
+    const TempPem ca_file(hostile::to_pem(ca.cert.get()));
+    const Identity healthy = ca.leaf("*.healthy.hostile.test");
+    const Identity heavy = ca.leaf("heavy.hostile.test");
+    constexpr std::size_t kExtensions = 13'500, kHealthy = 300, kServers = 4;
+    const auto heavy_der = hostile::with_tiny_extensions(heavy.chain.front().get(), ca.key.get(), kExtensions);
+    {  // a genuine certificate, signed by the CA: GnuTLS reads it and verifies its signature
+        gnutls_x509_crt_t crt;
+        REQUIRE(gnutls_x509_crt_init(&crt) >= 0);
+        hostile::Crt owned(crt);
+        const gnutls_datum_t d{const_cast<unsigned char*>(heavy_der.data()), static_cast<unsigned>(heavy_der.size())};
+        const auto start = Clock::now();
+        REQUIRE(gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) >= 0);
+        const double import_ms = ms_since(start);
+        // The CA as the scanner sees it, read back from its bytes (GnuTLS matches issuers by the
+        // raw DN, which a certificate built in memory does not have yet).
+        gnutls_x509_crt_t issuer;
+        REQUIRE(gnutls_x509_crt_init(&issuer) >= 0);
+        hostile::Crt owned_issuer(issuer);
+        auto ca_der = hostile::to_der(ca.cert.get());
+        const gnutls_datum_t ca_datum{ca_der.data(), static_cast<unsigned>(ca_der.size())};
+        REQUIRE(gnutls_x509_crt_import(issuer, &ca_datum, GNUTLS_X509_FMT_DER) >= 0);
+        unsigned status = 1;
+        REQUIRE(gnutls_x509_crt_verify(crt, &issuer, 1, GNUTLS_VERIFY_DISABLE_TIME_CHECKS, &status) >= 0);
+        CHECK(status == 0);
+        std::printf("\n%zu-extension leaf: %zu bytes of DER; GnuTLS import %.0f ms, signature check %.0f ms\n",
+                    kExtensions, heavy_der.size(), import_ms, ms_since(start) - import_ms);
+    }
+    auto healthy_creds = credentials(healthy);
+    std::vector<std::unique_ptr<LoopbackServer>> servers;
+    for (std::size_t i = 0; i < kServers; ++i) servers.push_back(std::make_unique<LoopbackServer>(hb::tls_server(healthy_creds)));
+    // One copy of the leaf in a TLS 1.2 Certificate message (GnuTLS's server would spend
+    // seconds loading it): the scanner must refuse it at the message, before parsing it.
+    LoopbackServer heavy_server(hb::oversized_certificate(heavy_der, heavy_der.size() + 7));
+
+    std::vector<Origin> origins;
+    origins.push_back(origin_at("heavy.hostile.test", heavy_server.port()));
+    for (std::size_t i = 0; i < kHealthy; ++i) {
+        char name[64];
+        std::snprintf(name, sizeof name, "h-%03zu.healthy.hostile.test", i);
+        origins.push_back(origin_at(name, servers[i % kServers]->port()));
+    }
+    auto options = options_with_ca(ca_file.path(), 64);
+    options.timeout = std::chrono::seconds(5);
+    scanner::Scanner scanner(options);
+
+    std::vector<Observation> results(origins.size());
+    const std::size_t done = scanner.scan(origins, [&](std::size_t i, Observation&& o) { results.at(i) = std::move(o); });
+    CHECK(done == origins.size());
+
+    const std::int64_t now = hostile::unix_now();
+    const double timeout_ms = static_cast<double>(options.timeout.count());
+    double longest_healthy_ms = 0;
+    std::size_t trusted = 0;
+    for (std::size_t i = 1; i < origins.size(); ++i) {
+        INFO(origins[i].name << ": " << describe(results[i]));
+        REQUIRE(results[i].probes.size() == 1);
+        const double total = results[i].probes.front().timings.total_ms;
+        longest_healthy_ms = std::max(longest_healthy_ms, total);
+        CHECK(total <= timeout_ms + kSlackMs);
+        const Classification c = rules::classify(results[i], now);
+        if (c.cls == OriginClass::ca_trusted && c.reasons.empty()) ++trusted;
+    }
+    CHECK(trusted == kHealthy);
+
+    INFO("heavy: " << describe(results[0]));
+    REQUIRE(results[0].probes.size() == 1);
+    const auto& heavy_probe = results[0].probes.front();
+    std::printf("heavy origin: %.1f ms (handshake %.1f ms); longest healthy origin %.1f ms of a %.0f ms deadline\n",
+                heavy_probe.timings.total_ms, heavy_probe.timings.handshake_ms, longest_healthy_ms, timeout_ms);
+    const Classification c = rules::classify(results[0], now);
+    CHECK(c.cls == OriginClass::unreachable);  // never ca-trusted from a certificate not examined
+    CHECK(names(c.reasons) == std::vector<std::string>{"tls-error"});
+    // 13,500 and the six every test leaf has (basic constraints, key usage, purpose, SAN, key ids)
+    CHECK(detail_of(results[0]) == "certificate 1: " + std::to_string(kExtensions + 6) +
+                                       " extensions, more than the 100 the scanner examines");
+    CHECK(heavy_server.accepted() == 1);
+}
+
 TEST_CASE("a 1 MiB Certificate message is refused at once, as a TLS error", "[hostile][multi-record]") {
     const TestCa ca;
     const TempPem ca_file(hostile::to_pem(ca.cert.get()));
