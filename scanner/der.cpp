@@ -38,8 +38,8 @@ constexpr std::uint8_t explicit_version = 0xa0;     // [0] EXPLICIT Version
 constexpr std::uint8_t explicit_extensions = 0xa3;  // [3] EXPLICIT Extensions
 constexpr std::array<std::uint8_t, 3> subject_alt_name_oid = {0x55, 0x1d, 0x11};  // 2.5.29.17
 
-// The tbsCertificate from subjectPublicKeyInfo on: the SPKI is the first element.
-std::optional<DerBytes> from_spki(DerBytes der) {
+// The tbsCertificate's fields from serialNumber on.
+std::optional<DerBytes> tbs_fields(DerBytes der) {
     // Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL, serialNumber,
     //   signature, issuer, validity, subject, subjectPublicKeyInfo, ... }, ... }   (RFC 5280 4.1)
     const auto certificate = read(der);
@@ -48,21 +48,79 @@ std::optional<DerBytes> from_spki(DerBytes der) {
     const auto tbs = read(rest);
     if (!tbs || tbs->tag != sequence) return std::nullopt;
     rest = content(rest, *tbs);
-    auto element = read(rest);
-    if (element && element->tag == explicit_version) {
-        rest = rest.subspan(element->size());
-        element = read(rest);
-    }
-    for (int skip = 0; skip < 5; ++skip) {  // serialNumber, signature, issuer, validity, subject
+    if (const auto version = read(rest); version && version->tag == explicit_version)
+        rest = rest.subspan(version->size());
+    return rest;
+}
+
+// `fields` from its n-th element on (0: serialNumber), that element being a SEQUENCE.
+std::optional<DerBytes> tbs_sequence_at(DerBytes der, int n) {
+    auto rest = tbs_fields(der);
+    if (!rest) return std::nullopt;
+    for (int skip = 0; skip < n; ++skip) {
+        const auto element = read(*rest);
         if (!element) return std::nullopt;
-        rest = rest.subspan(element->size());
-        element = read(rest);
+        *rest = rest->subspan(element->size());
     }
+    const auto element = read(*rest);
     if (!element || element->tag != sequence) return std::nullopt;
     return rest;
 }
 
+// The tbsCertificate from subjectPublicKeyInfo on: the SPKI is the first element.
+std::optional<DerBytes> from_spki(DerBytes der) { return tbs_sequence_at(der, 5); }
+
+constexpr std::uint8_t utc_time = 0x17;
+constexpr std::uint8_t generalized_time = 0x18;
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const auto yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+std::optional<std::int64_t> read_time(DerBytes in, const Tlv& tlv) {
+    const DerBytes text = content(in, tlv);
+    const std::size_t year_digits = tlv.tag == utc_time ? 2 : tlv.tag == generalized_time ? 4 : 0;
+    if (year_digits == 0 || text.size() != year_digits + 11 || text.back() != 'Z') return std::nullopt;
+    std::int64_t fields[6] = {};  // year, month, day, hour, minute, second
+    std::size_t pos = 0;
+    for (std::size_t f = 0; f < 6; ++f) {
+        for (std::size_t n = f == 0 ? year_digits : 2; n > 0; --n, ++pos) {
+            if (text[pos] < '0' || text[pos] > '9') return std::nullopt;
+            fields[f] = fields[f] * 10 + (text[pos] - '0');
+        }
+    }
+    if (year_digits == 2) fields[0] += fields[0] < 50 ? 2000 : 1900;
+    if (fields[1] < 1 || fields[1] > 12 || fields[2] < 1 || fields[2] > 31 || fields[3] > 23 || fields[4] > 59 ||
+        fields[5] > 60)
+        return std::nullopt;
+    const std::int64_t days =
+        days_from_civil(fields[0], static_cast<unsigned>(fields[1]), static_cast<unsigned>(fields[2]));
+    return days * 86400 + fields[3] * 3600 + fields[4] * 60 + std::min<std::int64_t>(fields[5], 59);
+}
+
 }  // namespace
+
+std::optional<DerValidity> find_validity(DerBytes der) {
+    // validity ::= SEQUENCE { notBefore Time, notAfter Time }, after serialNumber, signature, issuer
+    const auto rest = tbs_sequence_at(der, 3);
+    if (!rest) return std::nullopt;
+    DerBytes times = content(*rest, *read(*rest));
+    const auto first = read(times);
+    if (!first) return std::nullopt;
+    const auto not_before = read_time(times, *first);
+    times = times.subspan(first->size());
+    const auto second = read(times);
+    if (!second || !not_before) return std::nullopt;
+    const auto not_after = read_time(times, *second);
+    if (!not_after) return std::nullopt;
+    return DerValidity{*not_before, *not_after};
+}
 
 std::optional<DerBytes> find_spki(DerBytes der) {
     const auto rest = from_spki(der);

@@ -19,6 +19,15 @@ using DerBytes = std::span<const std::uint8_t>;
 // nullopt when the certificate is not well-formed DER of the X.509 shape.
 std::optional<DerBytes> find_spki(DerBytes certificate);
 
+// notBefore and notAfter in Unix seconds, negative before 1970 (RFC 5280 4.1.2.5: UTCTime
+// YYMMDDHHMMSSZ, 50..99 meaning 19xx, or GeneralizedTime YYYYMMDDHHMMSSZ). GnuTLS's getters
+// return 0 for any date before 1970. nullopt when not well-formed.
+struct DerValidity {
+    std::int64_t not_before = 0;
+    std::int64_t not_after = 0;
+};
+std::optional<DerValidity> find_validity(DerBytes certificate);
+
 // The certificate's extensions, walked once (RFC 5280 4.1: tbsCertificate [3] Extensions).
 struct DerExtensions {
     std::size_t count = 0;                     // extensions present; 0 for a v1 certificate

@@ -222,8 +222,15 @@ CertFacts cert_facts(gnutls_x509_crt_t crt, const gnutls_datum_t& der) {
         if (gnutls_x509_crt_get_issuer_dn3(crt, &dn.d, 0) >= 0) f.issuer = dn.str();
     }
     record_alt_names(der, f);
-    f.not_before = gnutls_x509_crt_get_activation_time(crt);
-    f.not_after = gnutls_x509_crt_get_expiration_time(crt);
+    // From the bytes: GnuTLS returns 0 for dates before 1970 (and cannot give them as time_t
+    // everywhere); a certificate from 1960 must read as 1960, not as 1970.
+    if (const auto validity = find_validity({der.data, der.size})) {
+        f.not_before = validity->not_before;
+        f.not_after = validity->not_after;
+    } else {
+        f.not_before = gnutls_x509_crt_get_activation_time(crt);
+        f.not_after = gnutls_x509_crt_get_expiration_time(crt);
+    }
 
     // Both hashes over the bytes as the origin sent them: cheaper than GnuTLS re-encoding the
     // certificate or the key, and exactly what the fingerprint and the pin are defined over.

@@ -142,11 +142,13 @@ Crt make_certificate(const CertSpec& spec, gnutls_x509_privkey_t key, gnutls_x50
         unsigned critical = 0;
         check(gnutls_x509_crt_get_subject_key_id(issuer, issuer_id, &issuer_id_size, &critical), "issuer key id");
         check(gnutls_x509_crt_set_authority_key_id(raw, issuer_id, issuer_id_size), "set_authority_key_id");
-        check(gnutls_x509_crt_sign2(raw, issuer, issuer_key, GNUTLS_DIG_SHA256, 0), "sign");
     } else {
         check(gnutls_x509_crt_set_authority_key_id(raw, key_id, key_id_size), "set_authority_key_id");
-        check(gnutls_x509_crt_sign2(raw, raw, key, GNUTLS_DIG_SHA256, 0), "self-sign");
     }
+    if (issuer != nullptr)
+        check(gnutls_x509_crt_sign2(raw, issuer, issuer_key, GNUTLS_DIG_SHA256, 0), "sign");
+    else
+        check(gnutls_x509_crt_sign2(raw, raw, key, GNUTLS_DIG_SHA256, 0), "self-sign");
     return crt;
 }
 
@@ -196,18 +198,9 @@ std::vector<unsigned char> der_content(const std::vector<unsigned char>& element
 
 }  // namespace
 
-std::vector<unsigned char> with_tiny_extensions(gnutls_x509_crt_t crt, gnutls_x509_privkey_t signer,
-                                                std::size_t count) {
-    if (count > 127 * 128) throw std::runtime_error("with_tiny_extensions: at most 16,256");
-    const auto der = to_der(crt);
-    // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }
-    const auto certificate = der_elements(der.data(), der.size());
-    const auto parts = der_elements(der_content(certificate.at(0)).data(), der_content(certificate.at(0)).size());
-    const auto tbs_content = der_content(parts.at(0));
-    auto fields = der_elements(tbs_content.data(), tbs_content.size());
-    auto& wrapped = fields.back();  // [3] EXPLICIT Extensions, last in a v3 tbsCertificate
-    if (wrapped.at(0) != 0xa3) throw std::runtime_error("with_tiny_extensions: no extensions to extend");
-    auto extensions = der_content(der_content(wrapped));
+std::vector<unsigned char> tiny_extensions(std::size_t count) {
+    if (count > 127 * 128) throw std::runtime_error("tiny_extensions: at most 16,256");
+    std::vector<unsigned char> extensions;
     for (std::size_t i = 0; i < count; ++i) {
         // SEQUENCE { OID 1.2.(128 + i), OCTET STRING "" }: the arc in two base-128 bytes, the
         // first never 0x80 (DER: no leading zero digit)
@@ -217,6 +210,21 @@ std::vector<unsigned char> with_tiny_extensions(gnutls_x509_crt_t crt, gnutls_x5
                                            static_cast<unsigned char>(arc & 0x7f), 0x04, 0x00};
         extensions.insert(extensions.end(), std::begin(extension), std::end(extension));
     }
+    return extensions;
+}
+
+std::vector<unsigned char> with_extensions(gnutls_x509_crt_t crt, gnutls_x509_privkey_t signer,
+                                           const std::vector<unsigned char>& more) {
+    const auto der = to_der(crt);
+    // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }
+    const auto certificate = der_elements(der.data(), der.size());
+    const auto parts = der_elements(der_content(certificate.at(0)).data(), der_content(certificate.at(0)).size());
+    const auto tbs_content = der_content(parts.at(0));
+    auto fields = der_elements(tbs_content.data(), tbs_content.size());
+    auto& wrapped = fields.back();  // [3] EXPLICIT Extensions, last in a v3 tbsCertificate
+    if (wrapped.at(0) != 0xa3) throw std::runtime_error("with_extensions: no extensions to extend");
+    auto extensions = der_content(der_content(wrapped));
+    extensions.insert(extensions.end(), more.begin(), more.end());
     wrapped = der_element(0xa3, der_element(0x30, extensions));
     std::vector<unsigned char> tbs_fields;
     for (const auto& field : fields) tbs_fields.insert(tbs_fields.end(), field.begin(), field.end());
@@ -239,6 +247,16 @@ std::vector<unsigned char> with_tiny_extensions(gnutls_x509_crt_t crt, gnutls_x5
     const auto bit_string = der_element(0x03, bits);
     body.insert(body.end(), bit_string.begin(), bit_string.end());
     return der_element(0x30, body);
+}
+
+Crt reimport(gnutls_x509_crt_t crt) {
+    const auto der = to_der(crt);
+    gnutls_x509_crt_t raw;
+    check(gnutls_x509_crt_init(&raw), "crt_init");
+    Crt copy(raw);
+    const gnutls_datum_t d{const_cast<unsigned char*>(der.data()), static_cast<unsigned>(der.size())};
+    check(gnutls_x509_crt_import(raw, &d, GNUTLS_X509_FMT_DER), "crt_import");
+    return copy;
 }
 
 std::string to_pem(gnutls_x509_crt_t crt) {

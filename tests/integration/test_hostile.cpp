@@ -21,6 +21,7 @@
 #include "model/enums.hpp"
 #include "model/observation.hpp"
 #include "model/origin.hpp"
+#include "model/time.hpp"
 #include "rules/classify.hpp"
 #include "scanner/scanner.hpp"
 #include "tests/integration/hostile_peers.hpp"
@@ -77,13 +78,18 @@ struct TestCa {
         spec.is_ca = true;
         cert = hostile::make_certificate(spec, key.get());
     }
-    Identity leaf(const std::string& name) const {
+    Identity leaf(const std::string& name) const { return leaf(named(name)); }
+    Identity leaf(const CertSpec& spec) const {
         Identity id{hostile::generate_key(), {}};
+        id.chain.push_back(hostile::make_certificate(spec, id.key.get(), cert.get(), key.get()));
+        return id;
+    }
+    // A spec for NAME: the common name and the one dNSName.
+    static CertSpec named(const std::string& name) {
         CertSpec spec;
         spec.common_name = name;
         spec.dns_names = {name};
-        id.chain.push_back(hostile::make_certificate(spec, id.key.get(), cert.get(), key.get()));
-        return id;
+        return spec;
     }
     hostile::Privkey key;
     hostile::Crt cert;
@@ -397,6 +403,8 @@ TEST_CASE("a certificate with thousands of SANs: the scan ends at once, facts ca
     CHECK(leaf.dns_names.size() == kRecordedNames);
     CHECK(leaf.dns_names.front() == "san-0000.hostile.test");
     CHECK(leaf.dns_names.back() == "san-0999.hostile.test");
+    CHECK(leaf.names_truncated);  // the 1,000 recorded say so
+    CHECK(leaf.san_count == kSans);
     CHECK(tls->name_matches);
     CHECK(tls->handshake_completed);
     const Classification c = rules::classify(observation, hostile::unix_now());
@@ -412,7 +420,8 @@ TEST_CASE("a CA-signed leaf with 13,500 extensions is refused cheaply; 300 healt
     const Identity healthy = ca.leaf("*.healthy.hostile.test");
     const Identity heavy = ca.leaf("heavy.hostile.test");
     constexpr std::size_t kExtensions = 13'500, kHealthy = 300, kServers = 4;
-    const auto heavy_der = hostile::with_tiny_extensions(heavy.chain.front().get(), ca.key.get(), kExtensions);
+    const auto heavy_der = hostile::with_extensions(heavy.chain.front().get(), ca.key.get(),
+                                                   hostile::tiny_extensions(kExtensions));
     {  // a genuine certificate, signed by the CA: GnuTLS reads it and verifies its signature
         gnutls_x509_crt_t crt;
         REQUIRE(gnutls_x509_crt_init(&crt) >= 0);
@@ -421,14 +430,8 @@ TEST_CASE("a CA-signed leaf with 13,500 extensions is refused cheaply; 300 healt
         const auto start = Clock::now();
         REQUIRE(gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) >= 0);
         const double import_ms = ms_since(start);
-        // The CA as the scanner sees it, read back from its bytes (GnuTLS matches issuers by the
-        // raw DN, which a certificate built in memory does not have yet).
-        gnutls_x509_crt_t issuer;
-        REQUIRE(gnutls_x509_crt_init(&issuer) >= 0);
-        hostile::Crt owned_issuer(issuer);
-        auto ca_der = hostile::to_der(ca.cert.get());
-        const gnutls_datum_t ca_datum{ca_der.data(), static_cast<unsigned>(ca_der.size())};
-        REQUIRE(gnutls_x509_crt_import(issuer, &ca_datum, GNUTLS_X509_FMT_DER) >= 0);
+        const hostile::Crt issuer_copy = hostile::reimport(ca.cert.get());  // as the scanner reads it
+        gnutls_x509_crt_t issuer = issuer_copy.get();
         unsigned status = 1;
         REQUIRE(gnutls_x509_crt_verify(crt, &issuer, 1, GNUTLS_VERIFY_DISABLE_TIME_CHECKS, &status) >= 0);
         CHECK(status == 0);
@@ -484,6 +487,79 @@ TEST_CASE("a CA-signed leaf with 13,500 extensions is refused cheaply; 300 healt
     CHECK(detail_of(results[0]) == "certificate 1: " + std::to_string(kExtensions + 6) +
                                        " extensions, more than the 100 the scanner examines");
     CHECK(heavy_server.accepted() == 1);
+}
+
+// Issue 13, row 14: the small ones, each one origin scanned through Scanner::scan.
+TEST_CASE("a 21-certificate chain: 16 examined, and the facts say 21 were presented", "[hostile][limits]") {
+    const TestCa ca;
+    const TempPem ca_file(hostile::to_pem(ca.cert.get()));
+    // root -> 19 intermediates -> leaf; presented leaf first, the root last: 21 certificates.
+    Identity id{hostile::generate_key(), {}};
+    std::vector<hostile::Privkey> keys;
+    std::vector<hostile::Crt> cas;
+    for (int i = 0; i < 19; ++i) {
+        CertSpec spec;
+        spec.common_name = "intermediate " + std::to_string(i + 1);
+        spec.is_ca = true;
+        keys.push_back(hostile::generate_key());
+        gnutls_x509_crt_t issuer = cas.empty() ? ca.cert.get() : cas.back().get();
+        gnutls_x509_privkey_t issuer_key = cas.empty() ? ca.key.get() : keys[keys.size() - 2].get();
+        cas.push_back(hostile::make_certificate(spec, keys.back().get(), issuer, issuer_key));
+    }
+    CertSpec leaf_spec;
+    leaf_spec.common_name = "long-chain.hostile.test";
+    leaf_spec.dns_names = {leaf_spec.common_name};
+    id.chain.push_back(
+        hostile::reimport(hostile::make_certificate(leaf_spec, id.key.get(), cas.back().get(), keys.back().get()).get()));
+    for (auto it = cas.rbegin(); it != cas.rend(); ++it) id.chain.push_back(hostile::reimport(it->get()));
+    id.chain.push_back(hostile::reimport(ca.cert.get()));
+    REQUIRE(id.chain.size() == 21);
+    LoopbackServer server(hb::tls_server(credentials(id)));
+    scanner::Scanner scanner(options_with_ca(ca_file.path(), 1));
+
+    const Observation observation = scanner.scan_one(origin_at(leaf_spec.common_name, server.port()));
+    INFO(describe(observation));
+    const TlsFacts* tls = tls_of(observation);
+    REQUIRE(tls != nullptr);
+    CHECK(tls->chain.size() == 16);
+    CHECK(tls->chain_presented == 21);
+    CHECK(tls->chain_truncated);
+    CHECK(tls->chain.front().sha256_fingerprint == hostile::sha256_hex(id.chain.front().get()));
+    // Not examined in full, so never ca-trusted.
+    CHECK(rules::classify(observation, hostile::unix_now()).cls != OriginClass::ca_trusted);
+}
+
+TEST_CASE("certificate dates before 1970 are read, printed and judged as they are", "[hostile][limits]") {
+    const TestCa ca;
+    const TempPem ca_file(hostile::to_pem(ca.cert.get()));
+    CertSpec old_spec = TestCa::named("old.hostile.test");
+    old_spec.not_before = -315'619'200;  // 1960-01-01T00:00:00Z
+    const Identity id = ca.leaf(old_spec);
+    CertSpec ended_spec = TestCa::named("ended.hostile.test");
+    ended_spec.not_before = old_spec.not_before;
+    ended_spec.not_after = -86'400;  // 1969-12-31T00:00:00Z: expired long ago (-1 is GnuTLS's "never")
+    const Identity ended = ca.leaf(ended_spec);
+    LoopbackServer old_server(hb::tls_server(credentials(id)));
+    LoopbackServer ended_server(hb::tls_server(credentials(ended)));
+    scanner::Scanner scanner(options_with_ca(ca_file.path(), 2));
+
+    const Observation old = scanner.scan_one(origin_at("old.hostile.test", old_server.port()));
+    INFO(describe(old));
+    const TlsFacts* tls = tls_of(old);
+    REQUIRE(tls != nullptr);
+    CHECK(tls->chain.front().not_before == -315'619'200);
+    CHECK(format_rfc3339(tls->chain.front().not_before) == "1960-01-01T00:00:00Z");
+    CHECK(rules::classify(old, hostile::unix_now()).cls == OriginClass::ca_trusted);
+
+    const Observation gone = scanner.scan_one(origin_at("ended.hostile.test", ended_server.port()));
+    INFO(describe(gone));
+    const TlsFacts* gone_tls = tls_of(gone);
+    REQUIRE(gone_tls != nullptr);
+    CHECK(gone_tls->chain.front().not_after == -86'400);
+    CHECK(format_rfc3339(gone_tls->chain.front().not_after) == "1969-12-31T00:00:00Z");
+    const Classification c = rules::classify(gone, hostile::unix_now());
+    CHECK(c.cls == OriginClass::self_signed);
+    CHECK(names(c.reasons) == std::vector<std::string>{"expired"});
 }
 
 TEST_CASE("a 1 MiB Certificate message is refused at once, as a TLS error", "[hostile][multi-record]") {
