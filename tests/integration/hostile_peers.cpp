@@ -655,7 +655,18 @@ Behaviour tls_server(std::shared_ptr<const ServerCredentials> credentials) {
 
 Behaviour oversized_certificate(std::vector<unsigned char> certificate_der, std::size_t message_bytes,
                                 std::shared_ptr<std::atomic<std::size_t>> sent) {
-    return [der = std::move(certificate_der), message_bytes, sent](Connection& conn) {
+    // Certificate: the DER repeated until the message holds at least message_bytes. Built here,
+    // once, before any scan's clock starts.
+    std::vector<unsigned char> list;
+    while (list.size() + 7 < message_bytes) {
+        append_u24(list, certificate_der.size());
+        list.insert(list.end(), certificate_der.begin(), certificate_der.end());
+    }
+    std::vector<unsigned char> body;
+    append_u24(body, list.size());
+    body.insert(body.end(), list.begin(), list.end());
+    auto certificate = std::make_shared<const std::vector<unsigned char>>(handshake_message(0x0b, body));
+    return [certificate, sent](Connection& conn) {
         std::vector<unsigned char> client_hello;
         if (!conn.read_record(&client_hello)) return;
         const auto suite = first_tls12_suite(client_hello);
@@ -673,18 +684,8 @@ Behaviour oversized_certificate(std::vector<unsigned char> certificate_der, std:
         for (unsigned char b : {0x00, 0x05, 0xff, 0x01, 0x00, 0x01, 0x00}) hello.push_back(b);
         if (!write_records(conn, handshake_message(0x02, hello))) return;
 
-        // Certificate: the DER repeated until the message holds at least message_bytes.
-        std::vector<unsigned char> list;
-        while (list.size() + 7 < message_bytes) {
-            append_u24(list, der.size());
-            list.insert(list.end(), der.begin(), der.end());
-        }
-        std::vector<unsigned char> body;
-        append_u24(body, list.size());
-        body.insert(body.end(), list.begin(), list.end());
-        const auto message = handshake_message(0x0b, body);
-        if (!write_records(conn, message)) return;
-        if (sent) *sent = message.size();
+        if (!write_records(conn, *certificate)) return;
+        if (sent) *sent = certificate->size();
         conn.hold();
     };
 }

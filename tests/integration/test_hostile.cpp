@@ -15,6 +15,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -38,10 +39,12 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr milliseconds kTimeout{2000};
-// How long after its deadline an origin may end. Measured on a 2-core machine shared with
-// other builds: under 1 ms in the hostile scan (Debug and ASan/UBSan); with 500 silent
-// origins in flight up to ~80 ms in Debug, ~170 ms under ASan/UBSan. 300 ms leaves room for
-// a loaded CI runner while still catching a hang or a second wait.
+// How long after its deadline an origin may end, by the scanner's own clock (the probe's
+// total_ms counts from the scanner's start of that origin, after every peer was set up), on
+// top of what the machine itself delays this process (SchedulingLateness). Measured on a
+// 2-core machine shared with other builds: under 1 ms in the hostile scan (Debug and
+// ASan/UBSan); with 500 silent origins in flight up to ~80 ms in Debug, ~170 ms under
+// ASan/UBSan. 300 ms still catches a hang or a second wait.
 constexpr double kSlackMs = 300;
 // An origin that is not waiting for its deadline must end well before it.
 constexpr double kEarlyMs = 1000;
@@ -49,6 +52,37 @@ constexpr double kEarlyMs = 1000;
 double ms_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
+
+// How late a thread of this process wakes from a 5 ms sleep while the object lives: the
+// machine's share of any overrun (a loaded CI runner, stress-ng), not the scanner's.
+class SchedulingLateness {
+public:
+    SchedulingLateness() : thread_([this] { run(); }) {}
+    ~SchedulingLateness() { stop(); }
+    SchedulingLateness(const SchedulingLateness&) = delete;
+    SchedulingLateness& operator=(const SchedulingLateness&) = delete;
+    // Stops measuring; the worst lateness seen, in ms.
+    double stop() {
+        if (thread_.joinable()) {
+            stopping_ = true;
+            thread_.join();
+        }
+        return worst_ms_;
+    }
+
+private:
+    void run() {
+        constexpr auto period = milliseconds(5);
+        while (!stopping_) {
+            const auto before = Clock::now();
+            std::this_thread::sleep_for(period);
+            worst_ms_ = std::max(worst_ms_, ms_since(before) - static_cast<double>(period.count()));
+        }
+    }
+    std::atomic<bool> stopping_{false};
+    double worst_ms_ = 0;  // written by the thread until joined
+    std::thread thread_;
+};
 
 // A PEM file under /tmp, removed with the object.
 class TempPem {
@@ -301,6 +335,7 @@ TEST_CASE("hostile origins end within their deadline with the right reason; heal
     scanner::Scanner scanner(options_with_ca(ca_file.path(), 32));
     std::vector<Observation> results(origins.size());
     std::vector<int> calls(origins.size(), 0);
+    SchedulingLateness lateness;
     const auto start = Clock::now();
     const std::size_t done = scanner.scan(origins, [&](std::size_t i, Observation&& o) {
         if (i >= origins.size()) return;
@@ -308,13 +343,16 @@ TEST_CASE("hostile origins end within their deadline with the right reason; heal
         results[i] = std::move(o);
     });
     const double wall_ms = ms_since(start);
+    const double machine_ms = lateness.stop();
     const std::int64_t now = hostile::unix_now();
 
     CHECK(done == origins.size());
     const double timeout_ms = static_cast<double>(kTimeout.count());
+    const double allowed_ms = kSlackMs + machine_ms;
     double worst_overrun_ms = -timeout_ms;
-    std::printf("\nhostile origins, one scan, timeout %lld ms, concurrency 32 (wall %.0f ms)\n",
-                static_cast<long long>(kTimeout.count()), wall_ms);
+    std::printf("\nhostile origins, one scan, timeout %lld ms, concurrency 32 (wall %.0f ms, machine lateness "
+                "%.1f ms)\n",
+                static_cast<long long>(kTimeout.count()), wall_ms, machine_ms);
     std::printf("  %-32s %-36s %-12s %-18s %9s  %s\n", "origin", "peer", "class", "reasons", "total ms", "detail");
     for (std::size_t i = 0; i < table.size(); ++i) {
         const Row& row = table[i];
@@ -328,7 +366,7 @@ TEST_CASE("hostile origins end within their deadline with the right reason; heal
                     std::string(to_string(c.cls)).c_str(), join(names(c.reasons)).c_str(), total,
                     detail_of(observation).c_str());
 
-        CHECK(total <= timeout_ms + kSlackMs);
+        CHECK(total <= timeout_ms + allowed_ms);
         CHECK(to_string(c.cls) == to_string(row.cls));
         CHECK(names(c.reasons) == names(row.reasons));
         if (!row.detail.empty()) CHECK(detail_of(observation) == row.detail);
@@ -336,11 +374,12 @@ TEST_CASE("hostile origins end within their deadline with the right reason; heal
             CHECK(total >= timeout_ms - 20);  // it did wait for its deadline, not give up early
             worst_overrun_ms = std::max(worst_overrun_ms, total - timeout_ms);
         } else {
-            CHECK(total < kEarlyMs);
+            CHECK(total < kEarlyMs + machine_ms);
         }
+        worst_overrun_ms = std::max(worst_overrun_ms, total - timeout_ms);
     }
-    std::printf("  worst overrun past the deadline: %.1f ms (slack allowed %.0f ms)\n", worst_overrun_ms, kSlackMs);
-    CHECK(wall_ms <= timeout_ms + kSlackMs);
+    std::printf("  worst overrun past the deadline: %.1f ms (allowed %.0f ms + the machine's %.1f ms)\n",
+                worst_overrun_ms, kSlackMs, machine_ms);
 
     {  // the peers did send what they claim to
         CHECK(passed_server_hello->load());
@@ -457,7 +496,9 @@ TEST_CASE("a CA-signed leaf with 13,500 extensions is refused cheaply; 300 healt
     scanner::Scanner scanner(options);
 
     std::vector<Observation> results(origins.size());
+    SchedulingLateness lateness;
     const std::size_t done = scanner.scan(origins, [&](std::size_t i, Observation&& o) { results.at(i) = std::move(o); });
+    const double machine_ms = lateness.stop();
     CHECK(done == origins.size());
 
     const std::int64_t now = hostile::unix_now();
@@ -469,7 +510,7 @@ TEST_CASE("a CA-signed leaf with 13,500 extensions is refused cheaply; 300 healt
         REQUIRE(results[i].probes.size() == 1);
         const double total = results[i].probes.front().timings.total_ms;
         longest_healthy_ms = std::max(longest_healthy_ms, total);
-        CHECK(total <= timeout_ms + kSlackMs);
+        CHECK(total <= timeout_ms + kSlackMs + machine_ms);
         const Classification c = rules::classify(results[i], now);
         if (c.cls == OriginClass::ca_trusted && c.reasons.empty()) ++trusted;
     }
@@ -599,6 +640,7 @@ TEST_CASE("1,000 silent origins at concurrency 500 and timeout 2 s take about tw
     std::vector<int> calls(kOrigins, 0);
     std::vector<std::string> wrong;  // origins not ended by a timeout
     double longest_ms = 0;
+    SchedulingLateness lateness;
     const auto start = Clock::now();
     const std::size_t done = scanner.scan(origins, [&](std::size_t i, Observation&& o) {
         if (i >= kOrigins) return;
@@ -609,16 +651,19 @@ TEST_CASE("1,000 silent origins at concurrency 500 and timeout 2 s take about tw
         for (const auto& p : o.probes) longest_ms = std::max(longest_ms, p.timings.total_ms);
     });
     const double wall_s = ms_since(start) / 1000;
-    std::printf("\n%zu silent origins, concurrency 500, timeout 2 s: %.2f s wall, longest origin %.1f ms\n", kOrigins,
-                wall_s, longest_ms);
+    const double machine_ms = lateness.stop();
+    std::printf("\n%zu silent origins, concurrency 500, timeout 2 s: %.2f s wall, longest origin %.1f ms, machine "
+                "lateness %.1f ms\n",
+                kOrigins, wall_s, longest_ms, machine_ms);
 
     CHECK(done == kOrigins);
     CHECK(std::count(calls.begin(), calls.end(), 1) == static_cast<long>(kOrigins));
     INFO((wrong.empty() ? std::string() : wrong.front()));
     CHECK(wrong.empty());
-    CHECK(longest_ms <= static_cast<double>(kTimeout.count()) + kSlackMs);
+    // The scanner's own overrun, per origin; the wall time only from below (load cannot make
+    // it shorter).
+    CHECK(longest_ms <= static_cast<double>(kTimeout.count()) + kSlackMs + machine_ms);
     CHECK(wall_s >= 2 * 2.0 - 0.1);  // two waves of 500, each waiting out its deadline
-    CHECK(wall_s < 6.0);
     // Every origin reached a listener: they timed out waiting for an answer, not for a connect.
     std::size_t accepted = 0;
     for (const auto& l : listeners) accepted += l->accepted();
