@@ -70,6 +70,31 @@ std::optional<DerBytes> tbs_sequence_at(DerBytes der, int n) {
 // The tbsCertificate from subjectPublicKeyInfo on: the SPKI is the first element.
 std::optional<DerBytes> from_spki(DerBytes der) { return tbs_sequence_at(der, 5); }
 
+// Characters of an OID's dotted form ("1.3.6.1..."), from its content bytes (X.690 8.19).
+std::size_t dotted_length(DerBytes oid) {
+    std::size_t length = 0;
+    std::uint64_t arc = 0;
+    bool first = true;
+    auto digits = [](std::uint64_t v) {
+        std::size_t n = 1;
+        while (v >= 10) v /= 10, ++n;
+        return n;
+    };
+    for (const std::uint8_t byte : oid) {
+        arc = (arc << 7) | (byte & 0x7f);
+        if (byte & 0x80) continue;
+        if (first) {  // the first subidentifier holds two arcs: 40 * a + b
+            const std::uint64_t a = std::min<std::uint64_t>(arc / 40, 2);
+            length += digits(a) + 1 + digits(arc - 40 * a);
+            first = false;
+        } else {
+            length += 1 + digits(arc);
+        }
+        arc = 0;
+    }
+    return length;
+}
+
 constexpr std::uint8_t utc_time = 0x17;
 constexpr std::uint8_t generalized_time = 0x18;
 
@@ -161,7 +186,7 @@ std::optional<DerExtensions> find_extensions(DerBytes der) {
             }
             if (!value || value->tag != octet_string || value->size() != fields.size()) return std::nullopt;
             ++out.count;
-            out.longest_oid = std::max(out.longest_oid, oid_bytes.size());
+            out.longest_oid = std::max(out.longest_oid, dotted_length(oid_bytes));
             if (!out.subject_alt_name &&
                 std::ranges::equal(oid_bytes, subject_alt_name_oid))
                 out.subject_alt_name = content(fields, *value);

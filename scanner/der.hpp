@@ -31,7 +31,7 @@ std::optional<DerValidity> find_validity(DerBytes certificate);
 // The certificate's extensions, walked once (RFC 5280 4.1: tbsCertificate [3] Extensions).
 struct DerExtensions {
     std::size_t count = 0;                     // extensions present; 0 for a v1 certificate
-    std::size_t longest_oid = 0;               // bytes of the longest extnID's content
+    std::size_t longest_oid = 0;               // characters of the longest extnID, dotted
     std::optional<DerBytes> subject_alt_name;  // extnValue content of 2.5.29.17, if present
 };
 // nullopt when the certificate (or an extension) is not well-formed DER of the X.509 shape.

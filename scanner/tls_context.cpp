@@ -103,6 +103,9 @@ std::string certificate_refusal(DerBytes der) {
     if (extensions->count > max_extensions)
         return std::to_string(extensions->count) + " extensions, more than the " + std::to_string(max_extensions) +
                " the scanner examines";
+    if (extensions->longest_oid > max_oid_characters)
+        return "an extension OID of " + std::to_string(extensions->longest_oid) +
+               " characters, more than GnuTLS reads (" + std::to_string(max_oid_characters) + ")";
     if (extensions->subject_alt_name) {
         const auto names = read_alt_names(*extensions->subject_alt_name, 0);
         if (!names) return "a malformed subjectAltName";

@@ -40,6 +40,9 @@ inline constexpr std::size_t max_extensions = 100;      // per certificate; real
 inline constexpr std::size_t max_alt_names = 5000;      // GeneralNames per subjectAltName
 inline constexpr std::size_t max_recorded_names = 1000;  // dNSName + iPAddress kept in CertFacts
 inline constexpr std::size_t max_chain = 16;             // certificates examined (GnuTLS's depth)
+// GnuTLS reads extension OIDs into 128-byte buffers (MAX_OID_SIZE) and refuses a certificate
+// with a longer one, even inside its handshake; said plainly instead of "buffer too short".
+inline constexpr std::size_t max_oid_characters = 127;
 
 // Why a Certificate handshake message (RFC 5246 7.4.2; RFC 8446 4.4.2 when `tls13`) is refused:
 // a certificate over the limits above, or not DER of the X.509 shape. Empty when it is not.

@@ -213,6 +213,26 @@ std::vector<unsigned char> tiny_extensions(std::size_t count) {
     return extensions;
 }
 
+std::vector<unsigned char> extension_with_oid(const std::string& oid) {
+    std::vector<unsigned long> arcs;
+    for (std::size_t pos = 0; pos <= oid.size();) {
+        const std::size_t dot = std::min(oid.find('.', pos), oid.size());
+        arcs.push_back(std::stoul(oid.substr(pos, dot - pos)));
+        pos = dot + 1;
+    }
+    if (arcs.size() < 2) throw std::runtime_error("extension_with_oid: two arcs at least");
+    std::vector<unsigned char> encoded;
+    for (std::size_t i = 1; i < arcs.size(); ++i) {
+        unsigned long v = i == 1 ? arcs[0] * 40 + arcs[1] : arcs[i];
+        std::vector<unsigned char> digits{static_cast<unsigned char>(v & 0x7f)};  // base 128, last first
+        while (v >>= 7) digits.push_back(static_cast<unsigned char>(0x80 | (v & 0x7f)));
+        encoded.insert(encoded.end(), digits.rbegin(), digits.rend());
+    }
+    auto fields = der_element(0x06, encoded);
+    for (unsigned char b : {0x04, 0x02, 0x05, 0x00}) fields.push_back(b);  // OCTET STRING { NULL }
+    return der_element(0x30, fields);
+}
+
 std::vector<unsigned char> with_extensions(gnutls_x509_crt_t crt, gnutls_x509_privkey_t signer,
                                            const std::vector<unsigned char>& more) {
     const auto der = to_der(crt);

@@ -66,6 +66,8 @@ std::vector<unsigned char> with_extensions(gnutls_x509_crt_t crt, gnutls_x509_pr
 // `count` extensions of 9 bytes each (a distinct 3-byte OID under 1.2, an empty value): about
 // 122 KB for 13,500.
 std::vector<unsigned char> tiny_extensions(std::size_t count);
+// One non-critical extension with the dotted `oid` and a NULL value.
+std::vector<unsigned char> extension_with_oid(const std::string& oid);
 
 // A copy of `crt` read back from its DER: what a peer receives. GnuTLS compares issuer and
 // subject by their raw DNs, which a certificate built in memory does not have yet.

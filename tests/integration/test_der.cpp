@@ -77,6 +77,7 @@ TEST_CASE("find_extensions, read_alt_names, find_validity agree with GnuTLS in o
         if (gnutls_x509_crt_get_extension_oid(crt.get(), gnutls_count, oid, &oid_size) < 0) break;
     }
     CHECK(extensions->count == gnutls_count);
+    CHECK(extensions->longest_oid == 9);  // "2.5.29.19" and its kin
     REQUIRE(extensions->subject_alt_name);
     const auto all = read_alt_names(*extensions->subject_alt_name, 1000);
     REQUIRE(all);

@@ -570,6 +570,30 @@ TEST_CASE("a 21-certificate chain: 16 examined, and the facts say 21 were presen
     CHECK(rules::classify(observation, hostile::unix_now()).cls != OriginClass::ca_trusted);
 }
 
+// GnuTLS 3.7 cannot read a certificate with an extension OID over 127 characters (its import
+// fails, in its own handshake too), so such an origin cannot be examined: refused at the
+// Certificate message, saying why, class unreachable (never trusted), and at once.
+TEST_CASE("an extension OID of 200 characters is refused plainly, at once", "[hostile][limits]") {
+    const TestCa ca;
+    const TempPem ca_file(hostile::to_pem(ca.cert.get()));
+    const Identity id = ca.leaf("long-oid.hostile.test");
+    std::string oid = "1.3.6.1.4.1";
+    while (oid.size() < 200) oid += ".123456789";
+    const auto der = hostile::with_extensions(id.chain.front().get(), ca.key.get(), hostile::extension_with_oid(oid));
+    LoopbackServer server(hb::oversized_certificate(der, der.size() + 7));
+    scanner::Scanner scanner(options_with_ca(ca_file.path(), 1));
+
+    const Observation observation = scanner.scan_one(origin_at("long-oid.hostile.test", server.port()));
+    INFO(describe(observation));
+    REQUIRE(observation.probes.size() == 1);
+    CHECK(observation.probes.front().timings.total_ms < kEarlyMs);
+    CHECK(detail_of(observation) == "certificate 1: an extension OID of " + std::to_string(oid.size()) +
+                                        " characters, more than GnuTLS reads (127)");
+    const Classification c = rules::classify(observation, hostile::unix_now());
+    CHECK(c.cls == OriginClass::unreachable);
+    CHECK(names(c.reasons) == std::vector<std::string>{"tls-error"});
+}
+
 TEST_CASE("certificate dates before 1970 are read, printed and judged as they are", "[hostile][limits]") {
     const TestCa ca;
     const TempPem ca_file(hostile::to_pem(ca.cert.get()));
