@@ -196,6 +196,56 @@ std::optional<DerExtensions> find_extensions(DerBytes der) {
     return out;
 }
 
+namespace {
+
+void append_element(std::vector<std::uint8_t>& out, std::uint8_t tag, DerBytes content) {
+    out.push_back(tag);
+    const std::size_t n = content.size();
+    if (n < 0x80) {
+        out.push_back(static_cast<std::uint8_t>(n));
+    } else {
+        unsigned bytes = 0;
+        for (std::size_t v = n; v > 0; v >>= 8) ++bytes;
+        out.push_back(static_cast<std::uint8_t>(0x80 | bytes));
+        for (unsigned i = bytes; i-- > 0;) out.push_back(static_cast<std::uint8_t>(n >> (8 * i)));
+    }
+    out.insert(out.end(), content.begin(), content.end());
+}
+
+std::vector<std::uint8_t> element(std::uint8_t tag, DerBytes content) {
+    std::vector<std::uint8_t> out;
+    append_element(out, tag, content);
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> name_only_certificate(DerBytes spki, const std::vector<DerBytes>& names) {
+    static constexpr std::uint8_t version_and_serial[] = {0xa0, 0x03, 0x02, 0x01, 0x02, 0x02, 0x01, 0x01};
+    static constexpr std::uint8_t ecdsa_sha256[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
+    static constexpr std::uint8_t empty_name[] = {0x30, 0x00};
+    static constexpr std::uint8_t validity[] = {0x30, 0x1e, 0x17, 0x0d, '7', '0', '0', '1', '0', '1', '0', '0', '0',
+                                                '0', '0', '0', 'Z', 0x17, 0x0d, '7', '0', '0', '1', '0', '1', '0',
+                                                '0', '0', '0', '0', '0', 'Z'};
+    static constexpr std::uint8_t san_oid[] = {0x06, 0x03, 0x55, 0x1d, 0x11};
+    std::vector<std::uint8_t> list;
+    for (const DerBytes name : names) list.insert(list.end(), name.begin(), name.end());
+    std::vector<std::uint8_t> extension(std::begin(san_oid), std::end(san_oid));
+    append_element(extension, octet_string, element(sequence, list));
+    const auto extensions = element(explicit_extensions, element(sequence, element(sequence, extension)));
+
+    std::vector<std::uint8_t> tbs(std::begin(version_and_serial), std::end(version_and_serial));
+    for (DerBytes part : {DerBytes(ecdsa_sha256), DerBytes(empty_name), DerBytes(validity), DerBytes(empty_name), spki,
+                          DerBytes(extensions)})
+        tbs.insert(tbs.end(), part.begin(), part.end());
+    std::vector<std::uint8_t> certificate;
+    append_element(certificate, sequence, tbs);
+    certificate.insert(certificate.end(), std::begin(ecdsa_sha256), std::end(ecdsa_sha256));
+    static constexpr std::uint8_t no_signature[] = {0x03, 0x01, 0x00};
+    certificate.insert(certificate.end(), std::begin(no_signature), std::end(no_signature));
+    return element(sequence, certificate);
+}
+
 std::optional<DerAltNames> read_alt_names(DerBytes san, std::size_t keep) {
     // SubjectAltName ::= GeneralNames ::= SEQUENCE SIZE (1..MAX) OF GeneralName, each a
     // context-specific [n] choice, IMPLICIT except directoryName [4] (RFC 5280 4.2.1.6).
@@ -205,7 +255,8 @@ std::optional<DerAltNames> read_alt_names(DerBytes san, std::size_t keep) {
     for (DerBytes items = content(san, *list); !items.empty();) {
         const auto name = read(items);
         if (!name || (name->tag & 0xc0) != 0x80) return std::nullopt;
-        if (out.entries.size() < keep) out.entries.push_back({name->tag & 0x1fu, content(items, *name)});
+        if (out.entries.size() < keep)
+            out.entries.push_back({name->tag & 0x1fu, content(items, *name), items.first(name->size())});
         ++out.count;
         items = items.subspan(name->size());
     }

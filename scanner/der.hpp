@@ -42,6 +42,7 @@ std::optional<DerExtensions> find_extensions(DerBytes certificate);
 struct DerGeneralName {
     unsigned tag = 0;
     DerBytes value;
+    DerBytes element;  // tag, length and value
 };
 struct DerAltNames {
     std::size_t count = 0;                // every GeneralName in the extension
@@ -49,5 +50,10 @@ struct DerAltNames {
 };
 // The GeneralNames of a subjectAltName extnValue; nullopt when it is not well-formed.
 std::optional<DerAltNames> read_alt_names(DerBytes subject_alt_name, std::size_t keep);
+
+// A minimal unsigned certificate (DER) whose only contents that matter are `spki` and a
+// subjectAltName holding the `names` (each a GeneralName element, tag, length and content):
+// GnuTLS's name checks read it like any certificate. Its signature is empty; never verify it.
+std::vector<std::uint8_t> name_only_certificate(DerBytes spki, const std::vector<DerBytes>& names);
 
 }  // namespace originscan::scanner

@@ -3,7 +3,10 @@
 #include <arpa/inet.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
+#include <optional>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -273,14 +276,74 @@ CertFacts cert_facts(gnutls_x509_crt_t crt, const gnutls_datum_t& der) {
     return f;
 }
 
-bool leaf_matches_name(gnutls_x509_crt_t leaf, const std::string& name, bool name_is_ip) {
-    if (name_is_ip) {
-        unsigned char addr[16];
-        if (inet_pton(AF_INET, name.c_str(), addr) == 1) return gnutls_x509_crt_check_ip(leaf, addr, 4, 0);
-        if (inet_pton(AF_INET6, name.c_str(), addr) == 1) return gnutls_x509_crt_check_ip(leaf, addr, 16, 0);
-        return false;
+namespace {
+
+bool same_ignoring_case(DerBytes a, const std::string& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(a[i]) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    return true;
+}
+
+// Could GnuTLS's matcher find NAME (or the address `ip`) in this subjectAltName entry? True for
+// an equal name, and for anything it might treat specially (a wildcard, non-ASCII bytes).
+bool may_match(const DerGeneralName& entry, const std::string& name, DerBytes ip) {
+    constexpr unsigned dns_name = 2, ip_address = 7;
+    if (!ip.empty()) return entry.tag == ip_address && std::ranges::equal(entry.value, ip);
+    if (entry.tag != dns_name) return false;
+    return same_ignoring_case(entry.value, name) ||
+           std::ranges::any_of(entry.value, [](std::uint8_t c) { return c == '*' || c >= 0x80; });
+}
+
+// GnuTLS's name checks fetch subjectAltName entries by index, re-reading (and copying) the
+// whole extension for each: with thousands of names, seconds of CPU. Past this many entries
+// the leaf's candidates are copied into a throwaway certificate that GnuTLS checks instead, so
+// the matching rules stay GnuTLS's own.
+constexpr std::size_t direct_check_names = 64;
+
+// A stand-in certificate holding only the leaf's subjectAltName entries that may match;
+// nullopt when the leaf is small enough to check directly (or cannot be read).
+std::optional<CrtPtr> candidates_only(gnutls_x509_crt_t leaf, const std::string& name, DerBytes ip) {
+    GnutlsDatum der;
+    if (gnutls_x509_crt_export2(leaf, GNUTLS_X509_FMT_DER, &der.d) < 0) return std::nullopt;
+    const auto extensions = find_extensions({der.d.data, der.d.size});
+    if (!extensions || !extensions->subject_alt_name) return std::nullopt;
+    const auto names = read_alt_names(*extensions->subject_alt_name, max_alt_names);
+    if (!names || names->count <= direct_check_names) return std::nullopt;
+    const auto spki = find_spki({der.d.data, der.d.size});
+    if (!spki) return std::nullopt;
+    bool any_dns_name = false;
+    std::vector<DerBytes> candidates;
+    for (const DerGeneralName& entry : names->entries) {
+        any_dns_name = any_dns_name || entry.tag == 2;
+        if (may_match(entry, name, ip)) candidates.push_back(entry.element);
     }
-    return gnutls_x509_crt_check_hostname2(leaf, name.c_str(), 0);
+    // With dNSName entries but no candidate among them, GnuTLS does not fall back to the
+    // common name either, so a certificate without names answers the same "no".
+    if (!any_dns_name && ip.empty()) return std::nullopt;  // the common name counts: check the leaf
+    auto bytes = name_only_certificate(*spki, candidates);
+    gnutls_x509_crt_t raw;
+    if (gnutls_x509_crt_init(&raw) < 0) return std::nullopt;
+    CrtPtr reduced(raw);
+    const gnutls_datum_t datum{bytes.data(), static_cast<unsigned>(bytes.size())};
+    if (gnutls_x509_crt_import(raw, &datum, GNUTLS_X509_FMT_DER) < 0) return std::nullopt;
+    return reduced;
+}
+
+}  // namespace
+
+bool leaf_matches_name(gnutls_x509_crt_t leaf, const std::string& name, bool name_is_ip) {
+    unsigned char addr[16];
+    std::size_t addr_size = 0;
+    if (name_is_ip) {
+        if (inet_pton(AF_INET, name.c_str(), addr) == 1) addr_size = 4;
+        else if (inet_pton(AF_INET6, name.c_str(), addr) == 1) addr_size = 16;
+        else return false;
+    }
+    const auto reduced = candidates_only(leaf, name, {addr, addr_size});
+    gnutls_x509_crt_t crt = reduced ? reduced->get() : leaf;
+    return name_is_ip ? gnutls_x509_crt_check_ip(crt, addr, static_cast<unsigned>(addr_size), 0)
+                      : gnutls_x509_crt_check_hostname2(crt, name.c_str(), 0);
 }
 
 }  // namespace originscan::scanner

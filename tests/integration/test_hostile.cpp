@@ -444,6 +444,15 @@ TEST_CASE("a certificate with thousands of SANs: the scan ends at once, facts ca
     CHECK(leaf.dns_names.back() == "san-0999.hostile.test");
     CHECK(leaf.names_truncated);  // the 1,000 recorded say so
     CHECK(leaf.san_count == kSans);
+    // Past 64 names GnuTLS checks a stand-in holding the candidates only: still its verdicts.
+    for (const auto& [name, matches] : std::vector<std::pair<std::string, bool>>{
+             {"SAN-2999.Hostile.Test", true}, {"san-3000.hostile.test", false}, {"hostile.test", false}}) {
+        const Observation seen = scanner.scan_one(origin_at(name, server.port()));
+        const TlsFacts* other = tls_of(seen);
+        REQUIRE(other != nullptr);
+        INFO(name);
+        CHECK(other->name_matches == matches);
+    }
     CHECK(tls->name_matches);
     CHECK(tls->handshake_completed);
     const Classification c = rules::classify(observation, hostile::unix_now());
