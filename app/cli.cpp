@@ -274,6 +274,7 @@ int scan_command(const std::vector<std::string>& args) {
 #ifdef ORIGINSCAN_TEST_HOOKS
     options.test_hook = test_hook_from_env();
 #endif
+    options.notice = [](const std::string& text) { std::cerr << "originscan: " << text << "\n"; };
     scanner::Scanner engine(options);  // TrustError: bad --ca-file
 
     Report report;

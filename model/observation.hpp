@@ -18,6 +18,8 @@ struct CertFacts {
     std::string issuer;
     std::vector<std::string> dns_names;     // subjectAltName dNSName entries
     std::vector<std::string> ip_addresses;  // subjectAltName iPAddress entries, printed
+    std::size_t san_count = 0;              // GeneralNames in subjectAltName, of every type
+    bool names_truncated = false;           // more dNSName/iPAddress entries than were recorded
     std::int64_t not_before = 0;            // Unix seconds
     std::int64_t not_after = 0;
     std::string sha256_fingerprint;   // lower-case hex of the DER, no separators
@@ -63,6 +65,8 @@ struct TlsFacts {
     // leaves the origin classed by its certificate (rules/classify.cpp).
     std::optional<Reason> failure;
     std::vector<CertFacts> chain;        // as presented, leaf first; never empty
+    std::size_t chain_presented = 0;     // certificates the origin sent
+    bool chain_truncated = false;        // more than the scanner examines: `chain` has the first
     TrustFacts trust;
     bool name_matches = false;  // leaf matches NAME per RFC 6125 (IP SANs for an IP NAME)
 };

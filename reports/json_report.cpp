@@ -56,6 +56,8 @@ ordered cert_json(const CertFacts& cert, std::optional<std::int64_t> judged_at) 
     out["issuer"] = cert.issuer;
     out["dns_names"] = cert.dns_names;
     out["ip_addresses"] = cert.ip_addresses;
+    out["san_count"] = std::max(cert.san_count, cert.dns_names.size() + cert.ip_addresses.size());
+    out["names_truncated"] = cert.names_truncated;
     out["not_before"] = format_rfc3339(cert.not_before);
     out["not_after"] = format_rfc3339(cert.not_after);
     if (judged_at) out["days_left"] = days_left(cert.not_after, *judged_at);
@@ -98,6 +100,8 @@ ordered tls_json(const TlsFacts& tls, std::int64_t judged_at) {
     out["error"] = string_or_null(tls.error);
     out["failure_reason"] = enum_or_null(tls.failure);
     out["chain_length"] = tls.chain.size();
+    out["chain_presented"] = std::max(tls.chain_presented, tls.chain.size());
+    out["chain_truncated"] = tls.chain_truncated;
     out["chain_in_order"] = tls.trust.chain_in_order;
     out["trusted"] = tls.trust.trusted;
     ordered problems = ordered::array();
@@ -428,6 +432,8 @@ public:
         out.issuer = string(c, "issuer", where);
         out.dns_names = strings(c, "dns_names", where);
         out.ip_addresses = strings(c, "ip_addresses", where);
+        if (c.contains("san_count")) out.san_count = integer<std::size_t>(c, "san_count", where, 0);
+        if (c.contains("names_truncated")) out.names_truncated = boolean(c, "names_truncated", where);
         out.not_before = time_s(c, "not_before", where);
         out.not_after = time_s(c, "not_after", where);
         out.sha256_fingerprint = string(c, "sha256_fingerprint", where);
@@ -489,6 +495,9 @@ public:
         }
         if (integer<std::size_t>(t, "chain_length", where, 0) != out.chain.size())
             fail(member_path(where, "chain_length"), "does not match the chain's length");
+        out.chain_presented = out.chain.size();  // reports before 0.2 did not say
+        if (t.contains("chain_presented")) out.chain_presented = integer<std::size_t>(t, "chain_presented", where, 0);
+        if (t.contains("chain_truncated")) out.chain_truncated = boolean(t, "chain_truncated", where);
         // The leaf is chain[0] with days_left; check it is the same certificate.
         const Json* leaf = nullable_object(t, "leaf", where);
         if ((leaf == nullptr) != out.chain.empty())

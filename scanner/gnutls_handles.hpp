@@ -33,11 +33,22 @@ using CredsPtr = std::unique_ptr<gnutls_certificate_credentials_st,
 using PriorityPtr =
     std::unique_ptr<gnutls_priority_st, GnutlsDeleter<gnutls_priority_t, free_priority>>;
 
-inline std::string gnutls_error_text(int code) { return gnutls_strerror(code); }
+// GnuTLS's *_get_name() and strerror return NULL for codes they do not know (an alert
+// description a hostile origin made up, say); std::string(nullptr) would throw. Never NULL here.
+inline std::string gnutls_error_text(int code) {
+    const char* text = gnutls_strerror(code);
+    return text ? text : "unknown GnuTLS error " + std::to_string(code);
+}
+
+// "Handshake failed", or "unknown alert 255" for a description GnuTLS has no name for.
+inline std::string alert_text(gnutls_alert_description_t description) {
+    const char* name = gnutls_alert_get_name(description);
+    return name ? name : "unknown alert " + std::to_string(static_cast<int>(description));
+}
 
 // Throws std::runtime_error naming `what` when a GnuTLS call failed.
 inline void check_gnutls(int code, const char* what) {
-    if (code < 0) throw std::runtime_error(std::string(what) + ": " + gnutls_strerror(code));
+    if (code < 0) throw std::runtime_error(std::string(what) + ": " + gnutls_error_text(code));
 }
 
 // Datum memory GnuTLS allocated for us.

@@ -6,7 +6,10 @@
 // the peer can be looked at (HTTP on the TLS port) and closing the socket cancels everything.
 #include "scanner/scanner.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <limits>
 #include <cstring>
 #include <deque>
@@ -50,6 +53,36 @@ Reason reason_for(const error_code& ec) {
         return Reason::no_route;
     if (ec == err::timed_out) return Reason::timeout;
     return Reason::reset;  // connection_reset, broken_pipe, eof and the rest: the peer went away
+}
+
+// Errors of this machine, not of the origin: out of descriptors, memory or socket buffers when
+// opening or connecting a socket. Never a reason; retried until the deadline, then fatal.
+bool is_local_error(const error_code& ec) {
+    using boost::system::errc::errc_t;
+    return ec == errc_t::too_many_files_open || ec == errc_t::too_many_files_open_in_system ||
+           ec == errc_t::not_enough_memory || ec == errc_t::no_buffer_space;
+}
+
+// How many sockets the open-file limit leaves for origins in flight, after raising the soft
+// limit to the hard one. Kept back: what is open now (reports, spool, stdio), an epoll and an
+// eventfd or two per io thread, and room for the resolver threads and the report writers.
+std::size_t open_file_allowance(unsigned threads, unsigned resolver_threads, rlim_t& limit) {
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return std::numeric_limits<std::size_t>::max();
+    if (rl.rlim_cur != rl.rlim_max) {
+        rlimit raised = rl;
+        raised.rlim_cur = rl.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;
+    }
+    limit = rl.rlim_cur;
+    if (rl.rlim_cur == RLIM_INFINITY) return std::numeric_limits<std::size_t>::max();
+    std::size_t open_now = 0;
+    std::error_code ignored;
+    for (std::filesystem::directory_iterator it("/proc/self/fd", ignored), end; !ignored && it != end;
+         it.increment(ignored))
+        ++open_now;
+    const std::size_t reserve = open_now + 3 * std::size_t{threads} + std::min(resolver_threads, 8u) + 8;
+    return rl.rlim_cur > reserve ? static_cast<std::size_t>(rl.rlim_cur - reserve) : 1;
 }
 
 std::string printable(const unsigned char* data, std::size_t size) {
@@ -189,6 +222,20 @@ Reason reason_for_tls(int code) {
     }
 }
 
+// Looks at the server's Certificate message before GnuTLS parses it (a PRE hook runs on the
+// received message, and a negative return ends the handshake with that error): certificates
+// over the limits in tls_context.hpp would cost GnuTLS seconds of CPU. The refusal is kept in
+// the string the session's pointer names.
+int refuse_costly_certificates(gnutls_session_t session, unsigned type, unsigned when, unsigned incoming,
+                               const gnutls_datum_t* message) {
+    if (type != GNUTLS_HANDSHAKE_CERTIFICATE_PKT || when != GNUTLS_HOOK_PRE || !incoming || !message) return 0;
+    const bool tls13 = gnutls_protocol_get_version(session) == GNUTLS_TLS1_3;
+    std::string why = certificate_message_refusal(message->data, message->size, tls13);
+    if (why.empty()) return 0;
+    *static_cast<std::string*>(gnutls_session_get_ptr(session)) = std::move(why);
+    return GNUTLS_E_CERTIFICATE_ERROR;
+}
+
 bool looks_like_tls(unsigned char first) { return first >= 0x14 && first <= 0x17; }
 
 bool starts_with_http(const std::vector<unsigned char>& bytes) {
@@ -281,6 +328,7 @@ struct Scanner::Impl {
     awaitable<void> run_handshake(Conn& conn, const Origin& origin, Probe& probe, gnutls_priority_t priority,
                                   bool describe_refusal);
     awaitable<Probe> broad_handshake(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint);
+    awaitable<error_code> connect(Conn& conn, const tcp::endpoint& endpoint);
     awaitable<bool> probe_http(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint, Probe& probe);
 
     ScannerOptions options;
@@ -291,6 +339,7 @@ struct Scanner::Impl {
     OriginSource* source = nullptr;
     std::mutex source_mutex;
     std::atomic<std::size_t> delivered{0};
+    std::atomic<std::size_t> effective_concurrency{0};
     const std::atomic<bool>* stop = nullptr;
     const StreamSink* sink = nullptr;
     std::mutex failure_mutex;
@@ -345,9 +394,18 @@ std::size_t Scanner::scan(OriginSource& source, const StreamSink& sink, const st
     if (expected == 0) return 0;
 
     unsigned threads = impl.options.threads ? impl.options.threads : std::max(1u, std::thread::hardware_concurrency());
-    const std::size_t concurrency = std::min<std::size_t>(std::max(1u, impl.options.concurrency), expected);
+    const std::size_t requested = std::min<std::size_t>(std::max(1u, impl.options.concurrency), expected);
+    rlim_t fd_limit = 0;
+    const std::size_t allowance = open_file_allowance(threads, impl.options.resolver_threads, fd_limit);
+    const std::size_t concurrency = std::min(requested, allowance);
+    impl.effective_concurrency = concurrency;
+    if (concurrency < requested && impl.options.notice)
+        impl.options.notice("--concurrency " + std::to_string(impl.options.concurrency) + " lowered to " +
+                            std::to_string(concurrency) + " (open-file limit " + std::to_string(fd_limit) + ")");
     threads = static_cast<unsigned>(std::min<std::size_t>(threads, concurrency));
-    const unsigned connections = std::max(1u, impl.options.concurrency);  // slots, not capped by `expected`
+    // Slots, not capped by `expected` (an origin may take several), but by the open files.
+    const unsigned connections =
+        static_cast<unsigned>(std::max<std::size_t>(1, std::min<std::size_t>(impl.options.concurrency, allowance)));
 
     impl.failure = nullptr;
     impl.failed = false;
@@ -396,6 +454,8 @@ void Scanner::Impl::run_loop(ThreadState& ts) {
         }
     }
 }
+
+std::size_t Scanner::effective_concurrency() const { return impl_->effective_concurrency; }
 
 Observation Scanner::scan_one(const Origin& origin) {
     Observation result;
@@ -562,7 +622,7 @@ awaitable<void> Scanner::Impl::probe_address(Conn& conn, const Origin& origin, c
     tcp::endpoint endpoint(address, origin.port);
     error_code ec;
     conn.socket.close(ec);
-    auto [connect_ec] = co_await conn.socket.async_connect(endpoint, use_tuple);
+    const error_code connect_ec = co_await connect(conn, endpoint);
     probe.timings.connect_ms = ms_between(connect_start, Clock::now());
     if (connect_ec) {
         if (conn.timed_out) co_return fail(Reason::timeout, "connect to " + probe.address + " timed out");
@@ -578,12 +638,33 @@ awaitable<void> Scanner::Impl::probe_address(Conn& conn, const Origin& origin, c
     co_await handshake(conn, origin, probe);
 }
 
+// async_connect (which opens the socket), with this machine's shortages retried after a short
+// back-off for as long as the origin's deadline allows; throws LocalResourceError when one
+// outlasts it. Every other error is the origin's, returned.
+awaitable<error_code> Scanner::Impl::connect(Conn& conn, const tcp::endpoint& endpoint) {
+    auto backoff = std::chrono::milliseconds(10);
+    for (;;) {
+        auto [ec] = co_await conn.socket.async_connect(endpoint, use_tuple);
+        if (!is_local_error(ec) || conn.aborted) co_return ec;
+        error_code ignored;
+        conn.socket.close(ignored);
+        if (!conn.timed_out) {
+            conn.wake.expires_after(backoff);
+            co_await conn.wake.async_wait(use_tuple);
+            backoff = std::min(backoff * 2, std::chrono::milliseconds(200));
+        }
+        if (conn.aborted) co_return ec;
+        if (conn.timed_out)
+            throw LocalResourceError("connecting to " + endpoint.address().to_string() + ": " + ec.message() +
+                                     " until the origin's deadline (a local limit, not the origin's fault)");
+    }
+}
+
 awaitable<bool> Scanner::Impl::probe_http(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint,
                                           Probe& probe) {
     error_code ec;
     conn.socket.close(ec);
-    auto [connect_ec] = co_await conn.socket.async_connect(endpoint, use_tuple);
-    if (connect_ec) co_return false;
+    if (co_await connect(conn, endpoint)) co_return false;
     std::string host = origin.name;
     if (host.find(':') != std::string::npos) host = "[" + host + "]";
     const std::string request = "HEAD / HTTP/1.1\r\nHost: " + host +
@@ -613,7 +694,7 @@ awaitable<Probe> Scanner::Impl::broad_handshake(Conn& conn, const Origin& origin
         probe.outcome = Failure{Reason::timeout, "no time left"};
         co_return probe;
     }
-    auto [connect_ec] = co_await conn.socket.async_connect(endpoint, use_tuple);
+    const error_code connect_ec = co_await connect(conn, endpoint);
     if (connect_ec) {
         probe.outcome = Failure{reason_for(connect_ec), connect_ec.message()};
         co_return probe;
@@ -646,7 +727,7 @@ awaitable<void> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, P
     const tcp::endpoint endpoint = conn.socket.remote_endpoint(endpoint_ec);
     gnutls_session_t raw = nullptr;
     if (int r = gnutls_init(&raw, GNUTLS_CLIENT | GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS); r < 0) {
-        probe.outcome = Failure{Reason::tls_error, gnutls_strerror(r)};
+        probe.outcome = Failure{Reason::tls_error, gnutls_error_text(r)};
         co_return;
     }
     SessionPtr session(raw);
@@ -660,6 +741,10 @@ awaitable<void> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, P
     gnutls_transport_set_pull_function(raw, &MemoryTransport::pull);
     gnutls_transport_set_pull_timeout_function(raw, &MemoryTransport::pull_timeout);
     gnutls_handshake_set_timeout(raw, 0);  // the origin deadline is the only clock
+    std::string refusal;  // why the presented certificates were not examined
+    gnutls_session_set_ptr(raw, &refusal);
+    gnutls_handshake_set_hook_function(raw, GNUTLS_HANDSHAKE_CERTIFICATE_PKT, GNUTLS_HOOK_PRE,
+                                       &refuse_costly_certificates);
 
     std::array<unsigned char, 16 * 1024> buf;
     bool sniffed = false;  // have the first bytes been recognised as TLS?
@@ -742,8 +827,9 @@ awaitable<void> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, P
         co_return;
     }
     auto tls_failure_text = [&] {
-        if (tls_result == GNUTLS_E_FATAL_ALERT_RECEIVED) return std::string(gnutls_alert_get_name(gnutls_alert_get(raw)));
-        return std::string(gnutls_strerror(tls_result));
+        if (!refusal.empty()) return refusal;
+        if (tls_result == GNUTLS_E_FATAL_ALERT_RECEIVED) return alert_text(gnutls_alert_get(raw));
+        return gnutls_error_text(tls_result);
     };
     if (!certificate_seen) {
         Failure refusal{tls_result == GNUTLS_E_FATAL_ALERT_RECEIVED ? Reason::tls_alert : Reason::tls_error,
@@ -775,11 +861,12 @@ awaitable<void> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, P
     if (const char* group = gnutls_group_get_name(gnutls_group_get(raw))) facts.group = group;
     facts.client_cert_requested = gnutls_certificate_client_get_request_status(raw) != 0;
 
-    // Facts for at most 16 certificates (GnuTLS's own verification depth); hostile origins
-    // send more, and the report says how many.
-    constexpr unsigned max_chain = 16;
+    // Facts for at most max_chain certificates (GnuTLS's own verification depth); hostile
+    // origins send more, and the report says how many.
+    facts.chain_presented = count;
+    facts.chain_truncated = count > max_chain;
     std::vector<CrtPtr> chain;
-    for (unsigned i = 0; i < std::min(count, max_chain); ++i) {
+    for (unsigned i = 0; i < std::min<std::size_t>(count, max_chain); ++i) {
         gnutls_x509_crt_t crt;
         if (gnutls_x509_crt_init(&crt) < 0) break;
         CrtPtr owned(crt);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,15 @@ struct ScannerOptions {
     // Tests only: called on a scanner thread before each origin is scanned, to inject a
     // failure (whatever it throws fails the scan as a throwing sink would). Empty in the app.
     std::function<void(std::size_t index, const Origin& origin)> test_hook;
+    // Told once per scan() when the open-file limit lowers `concurrency`, e.g.
+    // "--concurrency 256 lowered to 40 (open-file limit 64)".
+    std::function<void(const std::string&)> notice;
+};
+
+// A local shortage (out of file descriptors, memory or socket buffers) that outlasted an
+// origin's deadline: no origin can be judged by it, so the scan stops instead.
+struct LocalResourceError : std::runtime_error {
+    using std::runtime_error::runtime_error;
 };
 
 // Thrown by the Scanner constructor when the trust store cannot be built (unreadable or
@@ -70,6 +80,10 @@ public:
     // that work done per result (judging, rendering) runs on both cores.
     using StreamSink = std::function<void(std::size_t index, const Origin& origin, Observation&&)>;
     std::size_t scan(OriginSource& source, const StreamSink& sink, const std::atomic<bool>* stop = nullptr);
+
+    // The origins the last scan() had in flight at most: options.concurrency, lowered to what
+    // the open-file limit leaves (after raising the soft limit to the hard one); 0 before any.
+    std::size_t effective_concurrency() const;
 
     // Convenience for tests: one origin, synchronously.
     Observation scan_one(const Origin& origin);

@@ -3,7 +3,10 @@
 #include <arpa/inet.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
+#include <optional>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -87,41 +90,51 @@ bool same_datum(const gnutls_datum_t& a, const gnutls_datum_t& b) {
     return a.size == b.size && (a.size == 0 || std::memcmp(a.data, b.data, a.size) == 0);
 }
 
-// subjectAltName entries, read once (GnuTLS's per-index getter re-parses the extension on
-// every call, quadratic for the certificates with thousands of names that hostile origins send).
-constexpr std::size_t max_recorded_names = 1000;
-
-void read_alt_names(gnutls_x509_crt_t crt, CertFacts& facts) {
-    GnutlsDatum ext;
-    // 2.5.29.17: subjectAltName
-    for (unsigned i = 0;; ++i) {
-        char oid[128];
-        std::size_t oid_size = sizeof oid;
-        int r = gnutls_x509_crt_get_extension_oid(crt, i, oid, &oid_size);
-        if (r < 0) return;
-        if (std::strcmp(oid, "2.5.29.17") == 0) {
-            if (gnutls_x509_crt_get_extension_data2(crt, i, &ext.d) < 0) return;
+// dNSName and iPAddress entries, up to max_recorded_names, from the extension's bytes as sent
+// (one walk: GnuTLS's per-index getters re-parse the extension on every call).
+void record_alt_names(const gnutls_datum_t& der, CertFacts& facts) {
+    const auto extensions = find_extensions({der.data, der.size});
+    if (!extensions || !extensions->subject_alt_name) return;
+    const auto names = read_alt_names(*extensions->subject_alt_name, max_alt_names);
+    if (!names) return;
+    facts.san_count = names->count;
+    constexpr unsigned dns_name = 2, ip_address = 7;  // GeneralName tags, RFC 5280 4.2.1.6
+    for (const DerGeneralName& name : names->entries) {
+        if (name.tag != dns_name && name.tag != ip_address) continue;
+        if (facts.dns_names.size() + facts.ip_addresses.size() == max_recorded_names) {
+            facts.names_truncated = true;
             break;
         }
-    }
-    gnutls_subject_alt_names_t names;
-    if (gnutls_subject_alt_names_init(&names) < 0) return;
-    if (gnutls_x509_ext_import_subject_alt_names(&ext.d, names, 0) >= 0) {
-        for (unsigned i = 0; facts.dns_names.size() + facts.ip_addresses.size() < max_recorded_names;
-             ++i) {
-            unsigned type = 0;
-            gnutls_datum_t san{}, othername{};
-            if (gnutls_subject_alt_names_get(names, i, &type, &san, &othername) < 0) break;
-            if (type == GNUTLS_SAN_DNSNAME) {
-                facts.dns_names.emplace_back(reinterpret_cast<char*>(san.data), san.size);
-            } else if (type == GNUTLS_SAN_IPADDRESS && (san.size == 4 || san.size == 16)) {
-                char text[INET6_ADDRSTRLEN];
-                if (inet_ntop(san.size == 4 ? AF_INET : AF_INET6, san.data, text, sizeof text))
-                    facts.ip_addresses.emplace_back(text);
-            }
+        if (name.tag == dns_name) {
+            facts.dns_names.emplace_back(reinterpret_cast<const char*>(name.value.data()), name.value.size());
+        } else if (name.value.size() == 4 || name.value.size() == 16) {
+            char text[INET6_ADDRSTRLEN];
+            if (inet_ntop(name.value.size() == 4 ? AF_INET : AF_INET6, name.value.data(), text, sizeof text))
+                facts.ip_addresses.emplace_back(text);
         }
     }
-    gnutls_subject_alt_names_deinit(names);
+}
+
+std::size_t uint24(const unsigned char* p) { return std::size_t{p[0]} << 16 | std::size_t{p[1]} << 8 | p[2]; }
+
+// Why one certificate is refused; empty when it is within the limits.
+std::string certificate_refusal(DerBytes der) {
+    const auto extensions = find_extensions(der);
+    if (!extensions) return "not a DER X.509 certificate";
+    if (extensions->count > max_extensions)
+        return std::to_string(extensions->count) + " extensions, more than the " + std::to_string(max_extensions) +
+               " the scanner examines";
+    if (extensions->longest_oid > max_oid_characters)
+        return "an extension OID of " + std::to_string(extensions->longest_oid) +
+               " characters, more than GnuTLS reads (" + std::to_string(max_oid_characters) + ")";
+    if (extensions->subject_alt_name) {
+        const auto names = read_alt_names(*extensions->subject_alt_name, 0);
+        if (!names) return "a malformed subjectAltName";
+        if (names->count > max_alt_names)
+            return std::to_string(names->count) + " subjectAltName entries, more than the " +
+                   std::to_string(max_alt_names) + " the scanner examines";
+    }
+    return {};
 }
 
 // The path GnuTLS verifies along, rebuilt to learn which certificates' dates count (GnuTLS's
@@ -181,7 +194,7 @@ TlsContext::TlsContext(const std::vector<std::string>& ca_files, bool system_tru
         gnutls_datum_t pem{reinterpret_cast<unsigned char*>(const_cast<char*>(text.data())),
                            static_cast<unsigned>(text.size())};
         int n = gnutls_x509_trust_list_add_trust_mem(trust, &pem, nullptr, GNUTLS_X509_FMT_PEM, 0, 0);
-        if (n < 0) throw TrustError("--ca-file " + path + ": " + gnutls_strerror(n));
+        if (n < 0) throw TrustError("--ca-file " + path + ": " + gnutls_error_text(n));
         if (n == 0) throw TrustError("--ca-file " + path + ": no PEM certificate in it");
         anchors += n;
     }
@@ -222,6 +235,33 @@ TrustFacts TlsContext::verify(const std::vector<CrtPtr>& chain) const {
     return facts;
 }
 
+std::string certificate_message_refusal(const unsigned char* message, std::size_t size, bool tls13) {
+    // TLS 1.2: certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1>. TLS 1.3 puts a
+    // certificate_request_context<0..255> first and extensions<0..2^16-1> after each entry.
+    std::size_t pos = 0;
+    if (tls13) {
+        if (size < 1) return "a truncated Certificate message";
+        pos = 1 + message[0];
+    }
+    if (pos + 3 > size || uint24(message + pos) != size - pos - 3) return "a malformed Certificate message";
+    pos += 3;
+    for (std::size_t index = 1; pos < size; ++index) {
+        if (pos + 3 > size) return "a malformed Certificate message";
+        const std::size_t length = uint24(message + pos);
+        pos += 3;
+        if (length > size - pos) return "a malformed Certificate message";
+        const std::string why = certificate_refusal({message + pos, length});
+        if (!why.empty()) return "certificate " + std::to_string(index) + ": " + why;
+        pos += length;
+        if (tls13) {
+            if (pos + 2 > size) return "a malformed Certificate message";
+            pos += 2 + (std::size_t{message[pos]} << 8 | message[pos + 1]);
+            if (pos > size) return "a malformed Certificate message";
+        }
+    }
+    return {};
+}
+
 CertFacts cert_facts(gnutls_x509_crt_t crt) {
     GnutlsDatum der;
     if (gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der.d) < 0) return cert_facts(crt, gnutls_datum_t{});
@@ -238,9 +278,16 @@ CertFacts cert_facts(gnutls_x509_crt_t crt, const gnutls_datum_t& der) {
         GnutlsDatum dn;
         if (gnutls_x509_crt_get_issuer_dn3(crt, &dn.d, 0) >= 0) f.issuer = dn.str();
     }
-    read_alt_names(crt, f);
-    f.not_before = gnutls_x509_crt_get_activation_time(crt);
-    f.not_after = gnutls_x509_crt_get_expiration_time(crt);
+    record_alt_names(der, f);
+    // From the bytes: GnuTLS returns 0 for dates before 1970 (and cannot give them as time_t
+    // everywhere); a certificate from 1960 must read as 1960, not as 1970.
+    if (const auto validity = find_validity({der.data, der.size})) {
+        f.not_before = validity->not_before;
+        f.not_after = validity->not_after;
+    } else {
+        f.not_before = gnutls_x509_crt_get_activation_time(crt);
+        f.not_after = gnutls_x509_crt_get_expiration_time(crt);
+    }
 
     // Both hashes over the bytes as the origin sent them: cheaper than GnuTLS re-encoding the
     // certificate or the key, and exactly what the fingerprint and the pin are defined over.
@@ -280,14 +327,74 @@ CertFacts cert_facts(gnutls_x509_crt_t crt, const gnutls_datum_t& der) {
     return f;
 }
 
-bool leaf_matches_name(gnutls_x509_crt_t leaf, const std::string& name, bool name_is_ip) {
-    if (name_is_ip) {
-        unsigned char addr[16];
-        if (inet_pton(AF_INET, name.c_str(), addr) == 1) return gnutls_x509_crt_check_ip(leaf, addr, 4, 0);
-        if (inet_pton(AF_INET6, name.c_str(), addr) == 1) return gnutls_x509_crt_check_ip(leaf, addr, 16, 0);
-        return false;
+namespace {
+
+bool same_ignoring_case(DerBytes a, const std::string& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(a[i]) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    return true;
+}
+
+// Could GnuTLS's matcher find NAME (or the address `ip`) in this subjectAltName entry? True for
+// an equal name, and for anything it might treat specially (a wildcard, non-ASCII bytes).
+bool may_match(const DerGeneralName& entry, const std::string& name, DerBytes ip) {
+    constexpr unsigned dns_name = 2, ip_address = 7;
+    if (!ip.empty()) return entry.tag == ip_address && std::ranges::equal(entry.value, ip);
+    if (entry.tag != dns_name) return false;
+    return same_ignoring_case(entry.value, name) ||
+           std::ranges::any_of(entry.value, [](std::uint8_t c) { return c == '*' || c >= 0x80; });
+}
+
+// GnuTLS's name checks fetch subjectAltName entries by index, re-reading (and copying) the
+// whole extension for each: with thousands of names, seconds of CPU. Past this many entries
+// the leaf's candidates are copied into a throwaway certificate that GnuTLS checks instead, so
+// the matching rules stay GnuTLS's own.
+constexpr std::size_t direct_check_names = 64;
+
+// A stand-in certificate holding only the leaf's subjectAltName entries that may match;
+// nullopt when the leaf is small enough to check directly (or cannot be read).
+std::optional<CrtPtr> candidates_only(gnutls_x509_crt_t leaf, const std::string& name, DerBytes ip) {
+    GnutlsDatum der;
+    if (gnutls_x509_crt_export2(leaf, GNUTLS_X509_FMT_DER, &der.d) < 0) return std::nullopt;
+    const auto extensions = find_extensions({der.d.data, der.d.size});
+    if (!extensions || !extensions->subject_alt_name) return std::nullopt;
+    const auto names = read_alt_names(*extensions->subject_alt_name, max_alt_names);
+    if (!names || names->count <= direct_check_names) return std::nullopt;
+    const auto spki = find_spki({der.d.data, der.d.size});
+    if (!spki) return std::nullopt;
+    bool any_dns_name = false;
+    std::vector<DerBytes> candidates;
+    for (const DerGeneralName& entry : names->entries) {
+        any_dns_name = any_dns_name || entry.tag == 2;
+        if (may_match(entry, name, ip)) candidates.push_back(entry.element);
     }
-    return gnutls_x509_crt_check_hostname2(leaf, name.c_str(), 0);
+    // With dNSName entries but no candidate among them, GnuTLS does not fall back to the
+    // common name either, so a certificate without names answers the same "no".
+    if (!any_dns_name && ip.empty()) return std::nullopt;  // the common name counts: check the leaf
+    auto bytes = name_only_certificate(*spki, candidates);
+    gnutls_x509_crt_t raw;
+    if (gnutls_x509_crt_init(&raw) < 0) return std::nullopt;
+    CrtPtr reduced(raw);
+    const gnutls_datum_t datum{bytes.data(), static_cast<unsigned>(bytes.size())};
+    if (gnutls_x509_crt_import(raw, &datum, GNUTLS_X509_FMT_DER) < 0) return std::nullopt;
+    return reduced;
+}
+
+}  // namespace
+
+bool leaf_matches_name(gnutls_x509_crt_t leaf, const std::string& name, bool name_is_ip) {
+    unsigned char addr[16];
+    std::size_t addr_size = 0;
+    if (name_is_ip) {
+        if (inet_pton(AF_INET, name.c_str(), addr) == 1) addr_size = 4;
+        else if (inet_pton(AF_INET6, name.c_str(), addr) == 1) addr_size = 16;
+        else return false;
+    }
+    const auto reduced = candidates_only(leaf, name, {addr, addr_size});
+    gnutls_x509_crt_t crt = reduced ? reduced->get() : leaf;
+    return name_is_ip ? gnutls_x509_crt_check_ip(crt, addr, static_cast<unsigned>(addr_size), 0)
+                      : gnutls_x509_crt_check_hostname2(crt, name.c_str(), 0);
 }
 
 }  // namespace originscan::scanner

@@ -3,6 +3,7 @@
 // and the trust list the presented chains are verified against.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,24 @@ private:
     PriorityPtr broad_priority_;
     TrustPtr trust_;
 };
+
+// What the scanner examines of a presented chain. GnuTLS's certificate code looks extensions
+// and names up by index, each lookup a walk from the first, so its cost grows with the square
+// of their number (a leaf with 13,500 tiny extensions: seconds of CPU on an io thread, where
+// no deadline can interrupt it). Certificates beyond these limits are refused before GnuTLS
+// parses them (`certificate_message_refusal`); an origin presenting one is a tls-error.
+inline constexpr std::size_t max_extensions = 100;      // per certificate; real ones have < 20
+inline constexpr std::size_t max_alt_names = 5000;      // GeneralNames per subjectAltName
+inline constexpr std::size_t max_recorded_names = 1000;  // dNSName + iPAddress kept in CertFacts
+inline constexpr std::size_t max_chain = 16;             // certificates examined (GnuTLS's depth)
+// GnuTLS reads extension OIDs into 128-byte buffers (MAX_OID_SIZE) and refuses a certificate
+// with a longer one, even inside its handshake; said plainly instead of "buffer too short".
+inline constexpr std::size_t max_oid_characters = 127;
+
+// Why a Certificate handshake message (RFC 5246 7.4.2; RFC 8446 4.4.2 when `tls13`) is refused:
+// a certificate over the limits above, or not DER of the X.509 shape. Empty when it is not.
+// Linear in the message's size.
+std::string certificate_message_refusal(const unsigned char* message, std::size_t size, bool tls13);
 
 // Facts of one certificate; `der` is the certificate as the origin sent it.
 CertFacts cert_facts(gnutls_x509_crt_t crt, const gnutls_datum_t& der);

@@ -396,11 +396,11 @@ EOF
 
 # --- 5. rules: pins and minimum modes ----------------------------------------------------------
 echo "== rules"
-cat >"$tmp/pinned.json" <<EOF
+cat >"$tmp/pinned.rules.json" <<EOF
 // the self-signed origin, authenticated by its key
 {"rules": [{"match": "self-signed.demo.test", "min_mode": "strict", "pins": ["$self_signed_pin"]}]}
 EOF
-scan pinned 0 --rules "$tmp/pinned.json" --origin "$self_signed" --origin "$good"
+scan pinned 0 --rules "$tmp/pinned.rules.json" --origin "$self_signed" --origin "$good"
 verify pinned "a pinned self-signed origin is pin-matching, strict, meets min_mode strict" <<EOF
 $specs
 o = expect(self_signed, "pin-matching", "strict")
@@ -409,10 +409,10 @@ check(o["verdict"]["pins"] == ["$self_signed_pin"], f'pins {o["verdict"]["pins"]
 expect(good, "ca-trusted", "strict")
 EOF
 
-cat >"$tmp/wrong-pin.json" <<EOF
+cat >"$tmp/wrong-pin.rules.json" <<EOF
 {"rules": [{"match": "self-signed.demo.test", "pins": ["$other_pin"]}]}
 EOF
-scan wrong-pin 1 --rules "$tmp/wrong-pin.json" --origin "$self_signed" --origin "$good"
+scan wrong-pin 1 --rules "$tmp/wrong-pin.rules.json" --origin "$self_signed" --origin "$good"
 verify wrong-pin "a wrong (well-formed) pin is a pin-mismatch violation" <<EOF
 $specs
 o = expect(self_signed, violations=["pin-mismatch"])
@@ -420,10 +420,10 @@ check(o["class"] != "pin-matching", "pin-matching with a wrong pin")
 expect(good, "ca-trusted", "strict")
 EOF
 
-cat >"$tmp/min-mode.json" <<'EOF'
+cat >"$tmp/min-mode.rules.json" <<'EOF'
 {"rules": [{"match": "*.demo.test", "min_mode": "strict"}]}
 EOF
-scan below-required 1 --rules "$tmp/min-mode.json" --origin "$self_signed" --origin "$good"
+scan below-required 1 --rules "$tmp/min-mode.rules.json" --origin "$self_signed" --origin "$good"
 verify below-required "min_mode strict (by wildcard) on a self-signed origin is below-required" <<EOF
 $specs
 o = expect(self_signed, "self-signed", "full", violations=["below-required"])

@@ -1,7 +1,8 @@
 // libFuzzer target: a certificate as a hostile origin presents it (DER, as it arrives in the
 // TLS Certificate message). What the scanner reads from it (cert_facts), name matching, and
 // verification against a fixed trust list must cope with any bytes GnuTLS accepts as X.509.
-// The first byte selects the name checked, the rest is the DER.
+// The first byte selects the name checked (and the Certificate message framing), the rest is
+// the DER.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -41,6 +42,9 @@ constexpr Name names[] = {{"www.example.com", false}, {"example.com", false},
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size < 1) return 0;
     const Name& name = names[data[0] % (sizeof names / sizeof names[0])];
+    // The same bytes as a whole Certificate handshake message (TLS 1.3 framing when the
+    // selector's top bit is set), as the scanner's handshake hook sees it before GnuTLS does.
+    (void)certificate_message_refusal(data + 1, size - 1, (data[0] & 0x80) != 0);
     gnutls_datum_t der{const_cast<unsigned char*>(data + 1), static_cast<unsigned>(size - 1)};
     gnutls_x509_crt_t raw;
     if (gnutls_x509_crt_init(&raw) < 0) std::abort();

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <gnutls/abstract.h>
 #include <gnutls/x509-ext.h>
 
 #include <algorithm>
@@ -150,11 +151,13 @@ Crt make_certificate(const CertSpec& spec, gnutls_x509_privkey_t key, gnutls_x50
         unsigned critical = 0;
         check(gnutls_x509_crt_get_subject_key_id(issuer, issuer_id, &issuer_id_size, &critical), "issuer key id");
         check(gnutls_x509_crt_set_authority_key_id(raw, issuer_id, issuer_id_size), "set_authority_key_id");
-        check(gnutls_x509_crt_sign2(raw, issuer, issuer_key, GNUTLS_DIG_SHA256, 0), "sign");
     } else {
         check(gnutls_x509_crt_set_authority_key_id(raw, key_id, key_id_size), "set_authority_key_id");
-        check(gnutls_x509_crt_sign2(raw, raw, key, GNUTLS_DIG_SHA256, 0), "self-sign");
     }
+    if (issuer != nullptr)
+        check(gnutls_x509_crt_sign2(raw, issuer, issuer_key, GNUTLS_DIG_SHA256, 0), "sign");
+    else
+        check(gnutls_x509_crt_sign2(raw, raw, key, GNUTLS_DIG_SHA256, 0), "self-sign");
     // Re-imported: a certificate built in memory lacks the raw subject and issuer names GnuTLS
     // compares in gnutls_x509_crt_check_issuer (and when sorting a server's chain), so chains of
     // such certificates would not link.
@@ -168,6 +171,133 @@ Crt from_der(const std::vector<unsigned char>& der) {
     const gnutls_datum_t d{const_cast<unsigned char*>(der.data()), static_cast<unsigned>(der.size())};
     check(gnutls_x509_crt_import(raw, &d, GNUTLS_X509_FMT_DER), "crt_import");
     return crt;
+}
+
+namespace {
+
+void append_der_length(std::vector<unsigned char>& out, std::size_t n) {
+    if (n < 0x80) {
+        out.push_back(static_cast<unsigned char>(n));
+        return;
+    }
+    unsigned bytes = 0;
+    for (std::size_t v = n; v > 0; v >>= 8) ++bytes;
+    out.push_back(static_cast<unsigned char>(0x80 | bytes));
+    for (unsigned i = bytes; i-- > 0;) out.push_back(static_cast<unsigned char>(n >> (8 * i)));
+}
+
+std::vector<unsigned char> der_element(unsigned char tag, const std::vector<unsigned char>& content) {
+    std::vector<unsigned char> out{tag};
+    append_der_length(out, content.size());
+    out.insert(out.end(), content.begin(), content.end());
+    return out;
+}
+
+// The elements (tag, length, content) directly inside `content`, in order.
+std::vector<std::vector<unsigned char>> der_elements(const unsigned char* p, std::size_t size) {
+    std::vector<std::vector<unsigned char>> out;
+    for (std::size_t pos = 0; pos < size;) {
+        std::size_t header = 2, length = p[pos + 1];
+        if (length & 0x80) {
+            const std::size_t n = length & 0x7f;
+            length = 0;
+            for (std::size_t i = 0; i < n; ++i) length = length << 8 | p[pos + 2 + i];
+            header += n;
+        }
+        if (pos + header + length > size) throw std::runtime_error("der_elements: truncated");
+        out.emplace_back(p + pos, p + pos + header + length);
+        pos += header + length;
+    }
+    return out;
+}
+
+std::vector<unsigned char> der_content(const std::vector<unsigned char>& element) {
+    std::size_t header = 2;
+    if (element[1] & 0x80) header += element[1] & 0x7f;
+    return {element.begin() + static_cast<long>(header), element.end()};
+}
+
+}  // namespace
+
+std::vector<unsigned char> tiny_extensions(std::size_t count) {
+    if (count > 127 * 128) throw std::runtime_error("tiny_extensions: at most 16,256");
+    std::vector<unsigned char> extensions;
+    for (std::size_t i = 0; i < count; ++i) {
+        // SEQUENCE { OID 1.2.(128 + i), OCTET STRING "" }: the arc in two base-128 bytes, the
+        // first never 0x80 (DER: no leading zero digit)
+        const std::size_t arc = 128 + i;
+        const unsigned char extension[] = {0x30, 0x07, 0x06, 0x03, 0x2a,
+                                           static_cast<unsigned char>(0x80 | (arc >> 7)),
+                                           static_cast<unsigned char>(arc & 0x7f), 0x04, 0x00};
+        extensions.insert(extensions.end(), std::begin(extension), std::end(extension));
+    }
+    return extensions;
+}
+
+std::vector<unsigned char> extension_with_oid(const std::string& oid) {
+    std::vector<unsigned long> arcs;
+    for (std::size_t pos = 0; pos <= oid.size();) {
+        const std::size_t dot = std::min(oid.find('.', pos), oid.size());
+        arcs.push_back(std::stoul(oid.substr(pos, dot - pos)));
+        pos = dot + 1;
+    }
+    if (arcs.size() < 2) throw std::runtime_error("extension_with_oid: two arcs at least");
+    std::vector<unsigned char> encoded;
+    for (std::size_t i = 1; i < arcs.size(); ++i) {
+        unsigned long v = i == 1 ? arcs[0] * 40 + arcs[1] : arcs[i];
+        std::vector<unsigned char> digits{static_cast<unsigned char>(v & 0x7f)};  // base 128, last first
+        while (v >>= 7) digits.push_back(static_cast<unsigned char>(0x80 | (v & 0x7f)));
+        encoded.insert(encoded.end(), digits.rbegin(), digits.rend());
+    }
+    auto fields = der_element(0x06, encoded);
+    for (unsigned char b : {0x04, 0x02, 0x05, 0x00}) fields.push_back(b);  // OCTET STRING { NULL }
+    return der_element(0x30, fields);
+}
+
+std::vector<unsigned char> with_extensions(gnutls_x509_crt_t crt, gnutls_x509_privkey_t signer,
+                                           const std::vector<unsigned char>& more) {
+    const auto der = to_der(crt);
+    // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }
+    const auto certificate = der_elements(der.data(), der.size());
+    const auto parts = der_elements(der_content(certificate.at(0)).data(), der_content(certificate.at(0)).size());
+    const auto tbs_content = der_content(parts.at(0));
+    auto fields = der_elements(tbs_content.data(), tbs_content.size());
+    auto& wrapped = fields.back();  // [3] EXPLICIT Extensions, last in a v3 tbsCertificate
+    if (wrapped.at(0) != 0xa3) throw std::runtime_error("with_extensions: no extensions to extend");
+    auto extensions = der_content(der_content(wrapped));
+    extensions.insert(extensions.end(), more.begin(), more.end());
+    wrapped = der_element(0xa3, der_element(0x30, extensions));
+    std::vector<unsigned char> tbs_fields;
+    for (const auto& field : fields) tbs_fields.insert(tbs_fields.end(), field.begin(), field.end());
+    const auto tbs = der_element(0x30, tbs_fields);
+
+    gnutls_privkey_t key;
+    check(gnutls_privkey_init(&key), "privkey_init");
+    std::unique_ptr<std::remove_pointer_t<gnutls_privkey_t>, void (*)(gnutls_privkey_t)> owned(key,
+                                                                                             gnutls_privkey_deinit);
+    check(gnutls_privkey_import_x509(key, signer, 0), "privkey_import_x509");
+    const gnutls_datum_t data{const_cast<unsigned char*>(tbs.data()), static_cast<unsigned>(tbs.size())};
+    gnutls_datum_t signature{};
+    check(gnutls_privkey_sign_data(key, GNUTLS_DIG_SHA256, 0, &data, &signature), "sign tbsCertificate");
+    std::vector<unsigned char> bits{0x00};  // no unused bits
+    bits.insert(bits.end(), signature.data, signature.data + signature.size);
+    gnutls_free(signature.data);
+
+    std::vector<unsigned char> body = tbs;
+    body.insert(body.end(), parts.at(1).begin(), parts.at(1).end());  // the same signatureAlgorithm
+    const auto bit_string = der_element(0x03, bits);
+    body.insert(body.end(), bit_string.begin(), bit_string.end());
+    return der_element(0x30, body);
+}
+
+Crt reimport(gnutls_x509_crt_t crt) {
+    const auto der = to_der(crt);
+    gnutls_x509_crt_t raw;
+    check(gnutls_x509_crt_init(&raw), "crt_init");
+    Crt copy(raw);
+    const gnutls_datum_t d{const_cast<unsigned char*>(der.data()), static_cast<unsigned>(der.size())};
+    check(gnutls_x509_crt_import(raw, &d, GNUTLS_X509_FMT_DER), "crt_import");
+    return copy;
 }
 
 std::string to_pem(gnutls_x509_crt_t crt) {
@@ -688,7 +818,18 @@ Behaviour spliced_certificate(std::shared_ptr<const ServerCredentials> credentia
 
 Behaviour oversized_certificate(std::vector<unsigned char> certificate_der, std::size_t message_bytes,
                                 std::shared_ptr<std::atomic<std::size_t>> sent) {
-    return [der = std::move(certificate_der), message_bytes, sent](Connection& conn) {
+    // Certificate: the DER repeated until the message holds at least message_bytes. Built here,
+    // once, before any scan's clock starts.
+    std::vector<unsigned char> list;
+    while (list.size() + 7 < message_bytes) {
+        append_u24(list, certificate_der.size());
+        list.insert(list.end(), certificate_der.begin(), certificate_der.end());
+    }
+    std::vector<unsigned char> body;
+    append_u24(body, list.size());
+    body.insert(body.end(), list.begin(), list.end());
+    auto certificate = std::make_shared<const std::vector<unsigned char>>(handshake_message(0x0b, body));
+    return [certificate, sent](Connection& conn) {
         std::vector<unsigned char> client_hello;
         if (!conn.read_record(&client_hello)) return;
         const auto suite = first_tls12_suite(client_hello);
@@ -706,18 +847,8 @@ Behaviour oversized_certificate(std::vector<unsigned char> certificate_der, std:
         for (unsigned char b : {0x00, 0x05, 0xff, 0x01, 0x00, 0x01, 0x00}) hello.push_back(b);
         if (!write_records(conn, handshake_message(0x02, hello))) return;
 
-        // Certificate: the DER repeated until the message holds at least message_bytes.
-        std::vector<unsigned char> list;
-        while (list.size() + 7 < message_bytes) {
-            append_u24(list, der.size());
-            list.insert(list.end(), der.begin(), der.end());
-        }
-        std::vector<unsigned char> body;
-        append_u24(body, list.size());
-        body.insert(body.end(), list.begin(), list.end());
-        const auto message = handshake_message(0x0b, body);
-        if (!write_records(conn, message)) return;
-        if (sent) *sent = message.size();
+        if (!write_records(conn, *certificate)) return;
+        if (sent) *sent = certificate->size();
         conn.hold();
     };
 }

@@ -62,6 +62,21 @@ Privkey generate_rsa_key(unsigned bits = 2048);
 Crt make_certificate(const CertSpec& spec, gnutls_x509_privkey_t key, gnutls_x509_crt_t issuer = nullptr,
                      gnutls_x509_privkey_t issuer_key = nullptr);
 
+// `crt` (DER) with the encoded Extension elements `more` appended to its extensions, re-signed
+// by `signer` with ECDSA-SHA256. Built on the DER directly: GnuTLS's setter re-encodes every
+// extension each time it adds one (quadratic: minutes for thousands).
+std::vector<unsigned char> with_extensions(gnutls_x509_crt_t crt, gnutls_x509_privkey_t signer,
+                                           const std::vector<unsigned char>& more);
+// `count` extensions of 9 bytes each (a distinct 3-byte OID under 1.2, an empty value): about
+// 122 KB for 13,500.
+std::vector<unsigned char> tiny_extensions(std::size_t count);
+// One non-critical extension with the dotted `oid` and a NULL value.
+std::vector<unsigned char> extension_with_oid(const std::string& oid);
+
+// A copy of `crt` read back from its DER: what a peer receives. GnuTLS compares issuer and
+// subject by their raw DNs, which a certificate built in memory does not have yet.
+Crt reimport(gnutls_x509_crt_t crt);
+
 std::string to_pem(gnutls_x509_crt_t crt);
 std::vector<unsigned char> to_der(gnutls_x509_crt_t crt);
 Crt from_der(const std::vector<unsigned char>& der);

@@ -4,6 +4,9 @@
 
 #include <gnutls/abstract.h>
 
+#include <string>
+#include <vector>
+
 #include "hostile_peers.hpp"
 #include "scanner/der.hpp"
 
@@ -54,4 +57,50 @@ TEST_CASE("find_spki rejects what is not a well-formed certificate", "[der]") {
     Bytes longer = der;
     longer[1] = 0xff;  // a length beyond the data
     CHECK_FALSE(find_spki(longer));
+}
+
+TEST_CASE("find_extensions, read_alt_names, find_validity agree with GnuTLS in one walk", "[der]") {
+    using originscan::scanner::find_extensions;
+    using originscan::scanner::find_validity;
+    using originscan::scanner::read_alt_names;
+    const auto key = hostile::generate_key();
+    hostile::CertSpec spec{"walk.test", {}};
+    for (int i = 0; i < 300; ++i) spec.dns_names.push_back(std::to_string(i) + ".walk.test");
+    const auto crt = hostile::make_certificate(spec, key.get());
+    const auto der = hostile::to_der(crt.get());
+
+    const auto extensions = find_extensions(der);
+    REQUIRE(extensions);
+    unsigned gnutls_count = 0;
+    for (char oid[128];; ++gnutls_count) {
+        std::size_t oid_size = sizeof oid;
+        if (gnutls_x509_crt_get_extension_oid(crt.get(), gnutls_count, oid, &oid_size) < 0) break;
+    }
+    CHECK(extensions->count == gnutls_count);
+    CHECK(extensions->longest_oid == 9);  // "2.5.29.19" and its kin
+    REQUIRE(extensions->subject_alt_name);
+    const auto all = read_alt_names(*extensions->subject_alt_name, 1000);
+    REQUIRE(all);
+    CHECK(all->count == 300);
+    REQUIRE(all->entries.size() == 300);
+    CHECK(all->entries[7].tag == 2);  // dNSName
+    CHECK(std::string(all->entries[7].value.begin(), all->entries[7].value.end()) == "7.walk.test");
+    const auto kept = read_alt_names(*extensions->subject_alt_name, 10);
+    REQUIRE(kept);
+    CHECK(kept->count == 300);
+    CHECK(kept->entries.size() == 10);
+
+    const auto validity = find_validity(der);
+    REQUIRE(validity);
+    CHECK(validity->not_before == gnutls_x509_crt_get_activation_time(crt.get()));
+    CHECK(validity->not_after == gnutls_x509_crt_get_expiration_time(crt.get()));
+
+    using Bytes = std::vector<unsigned char>;
+    for (std::size_t cut = 0; cut < der.size(); cut += 11) {  // every truncation: never a crash
+        const Bytes part(der.begin(), der.begin() + static_cast<long>(cut));
+        CHECK_FALSE(find_extensions(part));
+        CHECK_FALSE(find_validity(part));
+    }
+    CHECK_FALSE(read_alt_names(Bytes{0x30, 0x02, 0x04, 0x00}, 1));  // not a context-tagged choice
+    CHECK_FALSE(read_alt_names(Bytes{0x30, 0x03, 0x82, 0x05, 0x61}, 1));  // a name past the end
 }
