@@ -18,6 +18,7 @@
 #include <optional>
 #include <random>
 #include <stdexcept>
+#include <variant>
 
 namespace originscan::hostile {
 namespace {
@@ -873,6 +874,17 @@ std::vector<unsigned char> pseudo_random_bytes(std::size_t n, std::uint32_t seed
     std::vector<unsigned char> bytes(n);
     for (auto& b : bytes) b = static_cast<unsigned char>(engine() & 0xff);
     return bytes;
+}
+
+std::shared_ptr<const ServerCredentials> credentials(const Identity& id) {
+    return std::make_shared<const ServerCredentials>(id);
+}
+
+Origin origin_at(const std::string& name, std::uint16_t port) {
+    const std::string spec = name + ":" + std::to_string(port) + "@127.0.0.1";
+    auto parsed = parse_origin_spec(spec);
+    if (const auto* error = std::get_if<std::string>(&parsed)) throw std::runtime_error(spec + ": " + *error);
+    return std::get<Origin>(parsed);
 }
 
 }  // namespace originscan::hostile

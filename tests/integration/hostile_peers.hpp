@@ -22,6 +22,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "model/origin.hpp"
+
 namespace originscan::hostile {
 
 // ---- Owned GnuTLS handles -------------------------------------------------------------
@@ -232,6 +234,12 @@ private:
 };
 
 // ---- Behaviours ----------------------------------------------------------------------------
+// Credentials of `id`, shared read-only by a peer's threads.
+std::shared_ptr<const ServerCredentials> credentials(const Identity& id);
+
+// NAME:PORT@127.0.0.1, parsed as the scanner takes it (throws on a bad NAME).
+Origin origin_at(const std::string& name, std::uint16_t port);
+
 namespace behaviour {
 
 // Sends `bytes` one at a time, one every `period`, cycling forever; reads nothing.

@@ -23,6 +23,8 @@ namespace originscan {
 namespace {
 
 namespace hb = hostile::behaviour;
+using hostile::credentials;
+using hostile::origin_at;
 using hostile::CertSpec;
 using hostile::Identity;
 using hostile::LoopbackServer;
@@ -71,17 +73,6 @@ Identity leaf_identity(const CertSpec& spec, const Authority& issuer, hostile::P
     Identity id{std::move(key), {}};
     id.chain.push_back(hostile::make_certificate(spec, id.key.get(), issuer.cert.get(), issuer.key.get()));
     return id;
-}
-
-std::shared_ptr<const ServerCredentials> credentials(const Identity& id) {
-    return std::make_shared<const ServerCredentials>(id);
-}
-
-Origin origin_at(const std::string& name, std::uint16_t port) {
-    const std::string spec = name + ":" + std::to_string(port) + "@127.0.0.1";
-    auto parsed = parse_origin_spec(spec);
-    if (const auto* error = std::get_if<std::string>(&parsed)) throw std::runtime_error(spec + ": " + *error);
-    return std::get<Origin>(parsed);
 }
 
 Observation scan(const CaFile& ca, const Origin& origin) {

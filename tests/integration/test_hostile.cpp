@@ -31,6 +31,8 @@ namespace originscan {
 namespace {
 
 namespace hb = hostile::behaviour;
+using hostile::credentials;
+using hostile::origin_at;
 using hostile::CertSpec;
 using hostile::Identity;
 using hostile::LoopbackServer;
@@ -139,17 +141,6 @@ Identity many_sans_identity() {
         spec.dns_names.emplace_back(i == kOwnNameAt ? kManySansName : name);
     }
     return self_signed(spec);
-}
-
-std::shared_ptr<const ServerCredentials> credentials(const Identity& id) {
-    return std::make_shared<const ServerCredentials>(id);
-}
-
-Origin origin_at(const std::string& name, std::uint16_t port) {
-    const std::string spec = name + ":" + std::to_string(port) + "@127.0.0.1";
-    auto parsed = parse_origin_spec(spec);
-    if (const auto* error = std::get_if<std::string>(&parsed)) throw std::runtime_error(spec + ": " + *error);
-    return std::get<Origin>(parsed);
 }
 
 std::vector<std::string> names(const std::vector<Reason>& reasons) {
