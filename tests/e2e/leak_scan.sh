@@ -14,9 +14,7 @@
 source "$SOURCE_DIR/tests/e2e/lib/common.sh"
 set +e  # every step is checked and counted; one failing must not end the run
 
-# (Output captured first: grep -q closing the pipe early would fail it under pipefail.)
-libs=$(ldd "$ORIGINSCAN" 2>/dev/null) symbols=$(nm "$ORIGINSCAN" 2>/dev/null)
-if [[ ${ORIGINSCAN_ASAN:-} != 1 && $libs != *libasan* && $symbols != *" __asan_init"* ]]; then
+if ! asan_build; then
     echo "SKIP: $ORIGINSCAN is not an AddressSanitizer build (configure with -DORIGINSCAN_SANITIZE=ON, or set ORIGINSCAN_ASAN=1)"
     exit 0
 fi

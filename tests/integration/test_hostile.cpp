@@ -41,7 +41,14 @@ using hostile::TempPem;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
+// The origins' deadline. Under ASan every handshake costs several times more CPU, and the
+// peers that end a handshake themselves (a 1 MiB chain, 1,500 SANs) must still end before it
+// on a loaded machine: that is not the scanner's overrun, which is asserted separately.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr milliseconds kTimeout{6000};
+#else
 constexpr milliseconds kTimeout{2000};
+#endif
 // How long after its deadline an origin may end, by the scanner's own clock (the probe's
 // total_ms counts from the scanner's start of that origin, after every peer was set up), on
 // top of what the machine itself delays this process (SchedulingLateness). Measured on a
@@ -642,7 +649,7 @@ TEST_CASE("a 1 MiB Certificate message is refused at once, as a TLS error", "[ho
     CHECK(names(c.reasons) == std::vector<std::string>{"tls-error"});
 }
 
-TEST_CASE("1,000 silent origins at concurrency 500 and timeout 2 s take about two deadlines", "[hostile][slow]") {
+TEST_CASE("1,000 silent origins at concurrency 500 take about two deadlines", "[hostile][slow]") {
     const TestCa ca;
     const TempPem ca_file(hostile::to_pem(ca.cert.get()));
     constexpr std::size_t kOrigins = 1000, kListeners = 4;
@@ -671,9 +678,9 @@ TEST_CASE("1,000 silent origins at concurrency 500 and timeout 2 s take about tw
     });
     const double wall_s = ms_since(start) / 1000;
     const double machine_ms = lateness.stop();
-    std::printf("\n%zu silent origins, concurrency 500, timeout 2 s: %.2f s wall, longest origin %.1f ms, machine "
-                "lateness %.1f ms\n",
-                kOrigins, wall_s, longest_ms, machine_ms);
+    std::printf("\n%zu silent origins, concurrency 500, timeout %lld ms: %.2f s wall, longest origin %.1f ms, "
+                "machine lateness %.1f ms\n",
+                kOrigins, static_cast<long long>(kTimeout.count()), wall_s, longest_ms, machine_ms);
 
     CHECK(done == kOrigins);
     CHECK(std::count(calls.begin(), calls.end(), 1) == static_cast<long>(kOrigins));
@@ -682,7 +689,7 @@ TEST_CASE("1,000 silent origins at concurrency 500 and timeout 2 s take about tw
     // The scanner's own overrun, per origin; the wall time only from below (load cannot make
     // it shorter).
     CHECK(longest_ms <= static_cast<double>(kTimeout.count()) + kSlackMs + machine_ms);
-    CHECK(wall_s >= 2 * 2.0 - 0.1);  // two waves of 500, each waiting out its deadline
+    CHECK(wall_s >= 2 * static_cast<double>(kTimeout.count()) / 1000 - 0.1);  // two waves of 500, each waiting out its deadline
     // Every origin reached a listener: they timed out waiting for an answer, not for a connect.
     std::size_t accepted = 0;
     for (const auto& l : listeners) accepted += l->accepted();

@@ -73,3 +73,12 @@ e2e_end() {
     ((failed == 0)) || exit 1
     exit 0
 }
+
+# asan_build: is $ORIGINSCAN an AddressSanitizer build (libasan linked, __asan_init in its
+# symbols, or ORIGINSCAN_ASAN=1)? Tests that give real work a deadline scale it by this: ASan
+# makes each handshake several times slower, and that is not the scanner's overrun.
+asan_build() {
+    local libs symbols  # captured first: grep -q closing a pipe early fails under pipefail
+    libs=$(ldd "$ORIGINSCAN" 2>/dev/null) symbols=$(nm "$ORIGINSCAN" 2>/dev/null)
+    [[ ${ORIGINSCAN_ASAN:-} == 1 || $libs == *libasan* || $symbols == *" __asan_init"* ]]
+}
