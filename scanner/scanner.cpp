@@ -55,6 +55,15 @@ Reason reason_for(const error_code& ec) {
     return Reason::reset;  // connection_reset, broken_pipe, eof and the rest: the peer went away
 }
 
+// This host cannot reach the address's family at all (no IPv6 route or address, IPv6
+// disabled): the kernel refuses the connect at once, nothing went on the wire. Not
+// host_unreachable, which can be an ICMP answer from the path.
+bool no_family_route_here(const asio::ip::address& address, const error_code& ec) {
+    namespace err = asio::error;
+    return address.is_v6() && (ec == err::network_unreachable || ec == err::address_family_not_supported ||
+                               ec == boost::system::errc::address_not_available);
+}
+
 // Errors of this machine, not of the origin: out of descriptors, memory or socket buffers when
 // opening or connecting a socket. Never a reason; retried until the deadline, then fatal.
 bool is_local_error(const error_code& ec) {
@@ -626,6 +635,10 @@ awaitable<void> Scanner::Impl::probe_address(Conn& conn, const Origin& origin, c
     probe.timings.connect_ms = ms_between(connect_start, Clock::now());
     if (connect_ec) {
         if (conn.timed_out) co_return fail(Reason::timeout, "connect to " + probe.address + " timed out");
+        if (no_family_route_here(address, connect_ec)) {
+            probe.outcome = Failure{Reason::no_route, no_ipv6_route_detail, true};
+            co_return;
+        }
         const Reason reason = reason_for(connect_ec);
         if (reason == Reason::refused && options.http_port != 0 && !conn.aborted) {
             tcp::endpoint http(address, options.http_port);
