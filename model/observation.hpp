@@ -83,7 +83,10 @@ struct HttpFacts {
 struct Failure {
     Reason reason = Reason::timeout;
     std::string detail;  // human text: errno string, alert name, first bytes seen...
+    bool local = false;  // not probed from here: this host has no route or address for the
+                         // address's family (no-route); says nothing about the origin
 };
+inline constexpr const char* no_ipv6_route_detail = "no IPv6 route from this host; the edge may still use this address";
 
 struct Timings {
     double resolve_ms = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <variant>
 
 #include "model/time.hpp"
@@ -54,7 +55,11 @@ const Probe* shown_probe(const OriginResult& result, std::int64_t judged_at) {
 }
 
 std::string addresses_note(const OriginResult& result, std::int64_t judged_at) {
-    const auto& probes = result.observation.probes;
+    const auto& all = result.observation.probes;
+    // The addresses that decide; one not probed from here is only counted, after them.
+    std::vector<Probe> probes;
+    std::copy_if(all.begin(), all.end(), std::back_inserter(probes),
+                 [&](const Probe& p) { return rules::decides(result.observation, p); });
     std::string out;
     if (probes.size() > 1) {
         std::vector<Classification> classes;
@@ -85,8 +90,12 @@ std::string addresses_note(const OriginResult& result, std::int64_t judged_at) {
             }
         }
     }
+    const auto skipped = std::count_if(all.begin(), all.end(), rules::not_probed_here);
+    if (skipped > 0)
+        out += (out.empty() ? "" : "; ") + std::to_string(skipped) + " of " + std::to_string(all.size()) +
+               " addresses not probed: no IPv6 route from this host";
     if (result.observation.addresses_capped)
-        out += (out.empty() ? "" : "; ") + std::string("only ") + std::to_string(probes.size()) + " of " +
+        out += (out.empty() ? "" : "; ") + std::string("only ") + std::to_string(all.size()) + " of " +
                std::to_string(result.observation.addresses_total) + " addresses probed";
     return out;
 }

@@ -140,6 +140,7 @@ void put_probe(ordered& out, const Probe* probe, std::int64_t judged_at) {
                               {"status_line", http->status_line}};
     } else if (const auto* failure = std::get_if<Failure>(&probe->outcome)) {
         out["failure"] = ordered{{"reason", to_string(failure->reason)}, {"detail", failure->detail}};
+        if (failure->local) out["failure"]["not_probed_here"] = true;
     }
     out["timings"] = timings_json(probe->timings);
 }
@@ -539,7 +540,9 @@ public:
         } else {
             const std::string path = member_path(where, "failure");
             out.outcome = Failure{enumeration<Reason>(*failure_json, "reason", path, reason_from_string, "reason"),
-                                  string(*failure_json, "detail", path)};
+                                  string(*failure_json, "detail", path),
+                                  failure_json->contains("not_probed_here") &&
+                                      boolean(*failure_json, "not_probed_here", path)};
         }
         return out;
     }

@@ -96,7 +96,9 @@ std::string facts(const OriginResult& r, std::int64_t judged_at) {
         out += inert(addresses_note(r, judged_at)) + "; the weakest decides and is shown:\n";
         for (const Probe& p : r.observation.probes)
             out += "  " + inert(p.address.empty() ? "?" : p.address) + ": " +
-                   inert(class_and_reasons(rules::classify_probe(p, judged_at, v.pins))) + "\n";
+                   (rules::not_probed_here(p) ? std::string("not probed: ") + no_ipv6_route_detail
+                                              : inert(class_and_reasons(rules::classify_probe(p, judged_at, v.pins)))) +
+                   "\n";
     }
     if (!r.scanned) out += "not scanned: the scan was interrupted\n";
     line("class", to_string(c.cls));

@@ -148,11 +148,21 @@ Classification classify_probe(const Probe& probe, std::int64_t now,
     return std::visit(ProbeClassifier{now, pins}, probe.outcome);
 }
 
+bool not_probed_here(const Probe& probe) {
+    const auto* failure = std::get_if<Failure>(&probe.outcome);
+    return failure != nullptr && failure->local;
+}
+
+bool decides(const Observation& observation, const Probe& probe) {
+    return !not_probed_here(probe) || std::all_of(observation.probes.begin(), observation.probes.end(), not_probed_here);
+}
+
 const Probe* deciding_probe(const Observation& observation, std::int64_t now,
                             const std::vector<std::string>& pins) {
     const Probe* weakest = nullptr;
     EdgeMode weakest_mode = EdgeMode::strict;
     for (const auto& probe : observation.probes) {
+        if (!decides(observation, probe)) continue;
         const EdgeMode mode = classify_probe(probe, now, pins).mode;
         if (weakest == nullptr || mode < weakest_mode) {  // ties: the first stays
             weakest = &probe;

@@ -28,9 +28,17 @@ const char* path_role(const TlsFacts& tls, const CertFacts* cert);
 Classification classify_probe(const Probe& probe, std::int64_t now,
                               const std::vector<std::string>& pins = {});
 
-// Classifies an origin: every probe is classified, the weakest (lowest edge mode) decides.
+// Classifies an origin: every probe that decides() is classified, the weakest (lowest edge
+// mode) decides.
 Classification classify(const Observation& observation, std::int64_t now,
                         const std::vector<std::string>& pins = {});
+
+// A probe this host could not make (Failure::local: no route for the address's family).
+bool not_probed_here(const Probe& probe);
+
+// Whether the probe takes part in the weakest-decides rule: every probe does, except one not
+// probed here while another address was probed.
+bool decides(const Observation& observation, const Probe& probe);
 
 // The probe that decided classify() (the weakest); nullptr when there is none.
 const Probe* deciding_probe(const Observation& observation, std::int64_t now,

@@ -23,6 +23,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -53,6 +54,24 @@ Reason reason_for(const error_code& ec) {
         return Reason::no_route;
     if (ec == err::timed_out) return Reason::timeout;
     return Reason::reset;  // connection_reset, broken_pipe, eof and the rest: the peer went away
+}
+
+// This host cannot reach the address's family at all (no IPv6 route or address, IPv6
+// disabled). Not host_unreachable, which can be an ICMP answer from the path; and since an
+// ICMPv6 "no route" from a router also comes back as ENETUNREACH, the kernel's own route
+// lookup confirms it: connecting a UDP socket sends nothing, it only picks the route.
+bool no_family_route_here(const asio::ip::address& address, const error_code& ec, const asio::any_io_executor& ex) {
+    namespace err = asio::error;
+    const auto local_refusal = [](const error_code& e) {
+        return e == err::network_unreachable || e == err::address_family_not_supported ||
+               e == boost::system::errc::address_not_available;
+    };
+    if (!address.is_v6() || !local_refusal(ec)) return false;
+    asio::ip::udp::socket udp(ex);
+    error_code udp_ec;
+    udp.open(asio::ip::udp::v6(), udp_ec);
+    if (!udp_ec) udp.connect(asio::ip::udp::endpoint(address, 443), udp_ec);
+    return local_refusal(udp_ec);
 }
 
 // Errors of this machine, not of the origin: out of descriptors, memory or socket buffers when
@@ -626,6 +645,10 @@ awaitable<void> Scanner::Impl::probe_address(Conn& conn, const Origin& origin, c
     probe.timings.connect_ms = ms_between(connect_start, Clock::now());
     if (connect_ec) {
         if (conn.timed_out) co_return fail(Reason::timeout, "connect to " + probe.address + " timed out");
+        if (no_family_route_here(address, connect_ec, conn.socket.get_executor())) {
+            probe.outcome = Failure{Reason::no_route, no_ipv6_route_detail, true};
+            co_return;
+        }
         const Reason reason = reason_for(connect_ec);
         if (reason == Reason::refused && options.http_port != 0 && !conn.aborted) {
             tcp::endpoint http(address, options.http_port);

@@ -18,7 +18,9 @@
 # shared by two names is probed once per name (with that name as SNI), the cap of 16 is
 # reported, a small --concurrency still probes every address under the deadline (timings), an
 # origin's addresses are connected to at once but never more than --concurrency connections,
-# and a baseline round trip compares origins, not addresses.
+# and a baseline round trip compares origins, not addresses. Last, with IPv6 disabled in the
+# namespace (a host without IPv6, such as a GitHub-hosted runner), the AAAA address is not
+# probed from here and says so, and decides nothing while the A address was probed.
 #
 # Env: ORIGINSCAN, SOURCE_DIR. Needs root (ip netns), dnsmasq and nginx; SKIPs without them.
 # shellcheck source=tests/e2e/lib/common.sh
@@ -54,6 +56,7 @@ v6=1
     for a in 10 70; do echo "127.0.0.$a sni-other.bench.test"; done
     echo "127.0.0.10 dual.bench.test"
     echo "::1 dual.bench.test"
+    echo "::1 v6only.bench.test"
     for a in $(seq 1 20); do echo "127.0.1.$a many.bench.test"; done
     for a in 80 81 82 83; do echo "127.0.0.$a hold4.bench.test"; done
     echo "127.0.0.10 h1.dns.test"
@@ -296,5 +299,42 @@ check((s["downgrades"], s["upgrades"], s["new"], r["removed"]) == (0, 0, 0, []),
 check(all(x["verdict"]["change"] == "same" for x in r["origins"]), "every origin the same as in the baseline")
 check("since the baseline: 0 downgraded, 0 upgraded, 0 new, 0 removed" in summary, "the summary agrees")
 '
+
+# ---- a host without IPv6: the AAAA address not probed from here, and said so ------------------
+if ((v6)); then
+    in_ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.lo.disable_ipv6=1
+    if in_ns ip -6 addr show dev lo | grep -q '::1'; then
+        fail "no-v6: ::1 still on lo after disable_ipv6=1"
+    else
+        printf '%s\n' dual.bench.test:8443 v6only.bench.test:8443 >"$tmp/no-v6.txt"
+        scan no-v6 --rules "$tmp/strict.json" --timeout 10
+        check "no-v6: exit status 1 (only the origin with no probed address is below strict), got $rc" test "$rc" -eq 1
+        expect no-v6 '
+import jsonschema
+errors = [e.message for e in jsonschema.Draft202012Validator(json.load(open(schema_path))).iter_errors(r)]
+check(not errors, f"the report matches the schema {errors[:3]}")
+d = o["dual.bench.test:8443"]
+by = {p["address"]: p for p in d["probes"]}
+check((d["class"], d["allowed_mode"], d["address"]) == ("ca-trusted", "strict", "127.0.0.10"),
+      "A probed, AAAA not: ca-trusted/strict from the A address (%s %s)" % (d["class"], d["address"]))
+f6 = by["::1"]["failure"]
+check(by["::1"]["class"] == "unreachable" and f6["reason"] == "no-route" and f6.get("not_probed_here") is True
+      and f6["detail"] == "no IPv6 route from this host; the edge may still use this address",
+      f"::1 itself: no-route, not_probed_here, the detail says why ({f6})")
+check("not_probed_here" not in (by["127.0.0.10"]["failure"] or {}), "the A address is an ordinary probe")
+row = next((l for l in summary.splitlines() if l.startswith("dual.bench.test:8443 ")), "")
+check("1 of 2 addresses not probed: no IPv6 route from this host" in row, f"the summary says so: {row!r}")
+case = next(c for c in junit.iter("testcase") if c.get("name") == "dual.bench.test:8443")
+out = case.find("system-out").text or ""
+check(not list(case.iter("failure")) and "1 of 2 addresses not probed: no IPv6 route from this host" in out
+      and "::1: not probed: no IPv6 route from this host" in out, f"the JUnit facts say so: {out!r}")
+v = o["v6only.bench.test:8443"]
+check((v["class"], v["reasons"]) == ("unreachable", ["no-route"]) and v["failure"].get("not_probed_here") is True,
+      "no address probed at all: unreachable, no-route, not probed here (%s %s)" % (v["class"], v["reasons"]))
+'
+    fi
+else
+    echo "SKIP: no-v6: the namespace has no ::1 to take away"
+fi
 
 e2e_end

@@ -13,6 +13,8 @@ using originscan::rules::classify;
 using originscan::rules::classify_probe;
 using originscan::rules::cloudflare_mode;
 using originscan::rules::deciding_probe;
+using originscan::rules::decides;
+using originscan::rules::not_probed_here;
 
 namespace {
 
@@ -467,6 +469,35 @@ TEST_CASE("classify: the weakest probe decides", "[rules][classify]") {
         CHECK(got.cls == OriginClass::pin_matching);
         CHECK(got.mode == EdgeMode::strict);
         CHECK(deciding_probe(o, now, {"sha256/" + leaf_spki}) == &o.probes[0]);
+    }
+}
+
+TEST_CASE("classify: an address this host has no route for decides nothing", "[rules][classify]") {
+    const Failure no_ipv6{Reason::no_route, no_ipv6_route_detail, true};
+    const Failure no_route{Reason::no_route, "No route to host"};
+    SECTION("another address was probed: it decides") {
+        Observation o;
+        o.probes = {probe_of(no_ipv6), probe_of(trusted_tls())};
+        CHECK(classify(o, now).cls == OriginClass::ca_trusted);
+        CHECK(deciding_probe(o, now) == &o.probes[1]);
+        CHECK(not_probed_here(o.probes[0]));
+        CHECK_FALSE(decides(o, o.probes[0]));
+        CHECK(decides(o, o.probes[1]));
+    }
+    SECTION("every address skipped: unreachable, no-route") {
+        Observation o;
+        o.probes = {probe_of(no_ipv6), probe_of(no_ipv6)};
+        const auto got = classify(o, now);
+        CHECK(got.cls == OriginClass::unreachable);
+        CHECK(got.reasons == std::vector<Reason>{Reason::no_route});
+        CHECK(deciding_probe(o, now) == &o.probes[0]);
+        CHECK(decides(o, o.probes[1]));
+    }
+    SECTION("a no-route from the path still decides") {
+        Observation o;
+        o.probes = {probe_of(trusted_tls()), probe_of(no_route)};
+        CHECK(classify(o, now).cls == OriginClass::unreachable);
+        CHECK_FALSE(not_probed_here(o.probes[1]));
     }
 }
 

@@ -40,6 +40,7 @@ OriginResult at(std::vector<Probe> probes) {
 
 TEST_CASE("addresses_note: the weakest addresses named, the cap said", "[format]") {
     const Failure refused{Reason::refused, "Connection refused"};
+    const Failure no_ipv6{Reason::no_route, no_ipv6_route_detail, true};
     struct Row {
         const char* what;
         std::vector<Probe> probes;
@@ -57,6 +58,15 @@ TEST_CASE("addresses_note: the weakest addresses named, the cap said", "[format]
          "weakest of 3 addresses: 2 unreachable (127.0.0.1, ::1)"},
         {"an address never reached", {probe(trusted(), "127.0.0.1"), probe(refused, "")},
          "weakest of 2 addresses: 1 unreachable (?)"},
+        {"an address not probed from here is counted, not judged",
+         {probe(trusted(), "127.0.0.1"), probe(no_ipv6, "::1")},
+         "1 of 2 addresses not probed: no IPv6 route from this host"},
+        {"the probed ones still compared",
+         {probe(trusted(), "127.0.0.1"), probe(no_ipv6, "::1"), probe(self_signed(), "127.0.0.2")},
+         "weakest of 2 addresses: 1 self-signed (127.0.0.2); 1 of 3 addresses not probed: no IPv6 route from this host"},
+        {"none probed from here",
+         {probe(no_ipv6, "::1"), probe(no_ipv6, "::2")},
+         "all 2 addresses unreachable; 2 of 2 addresses not probed: no IPv6 route from this host"},
     };
     for (const Row& row : rows) {
         SECTION(row.what) { CHECK(addresses_note(at(row.probes), judged_at) == row.note); }

@@ -218,6 +218,21 @@ TEST_CASE("json report: round trip", "[json_report]") {
     }
 }
 
+TEST_CASE("json report: an address not probed from here is marked, and read back so", "[json_report]") {
+    Report report = base_report();
+    report.origins.push_back(result(0, "m.example.com:443", "m.example.com", 443,
+                                    {probe(Failure{Reason::refused, "Connection refused"}, "127.0.0.1"),
+                                     probe(Failure{Reason::no_route, no_ipv6_route_detail, true}, "::1")}));
+    const auto json = report_to_json(report);
+    const auto& probes = json["origins"][0]["probes"];
+    CHECK_FALSE(probes[0]["failure"].contains("not_probed_here"));
+    CHECK(probes[1]["failure"]["not_probed_here"] == true);
+    const Report back = parse_report(render_json(report), "report.json");
+    REQUIRE(back.origins.at(0).observation.probes.size() == 2);
+    CHECK_FALSE(rules::not_probed_here(back.origins[0].observation.probes[0]));
+    CHECK(rules::not_probed_here(back.origins[0].observation.probes[1]));
+}
+
 TEST_CASE("json report: the reader says clearly what is wrong", "[json_report]") {
     const std::string good = render_json(sample_report());
     const auto edited = [&](auto&& edit) {
