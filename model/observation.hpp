@@ -53,7 +53,8 @@ struct TrustFacts {
 
 struct TlsFacts {
     std::string protocol;  // "TLS1.3", "TLS1.2", ...
-    std::string cipher;    // e.g. "TLS_AES_256_GCM_SHA384"
+    std::string cipher;    // e.g. "TLS_AES_256_GCM_SHA384"; "0xC0A9" when GnuTLS names none
+    std::uint16_t cipher_id = 0;  // the IANA code point the ServerHello chose; 0 when unknown
     std::string group;     // key exchange group, e.g. "X25519"; empty when none
     bool handshake_completed = false;
     bool legacy_protocol = false;        // negotiated below TLS 1.2

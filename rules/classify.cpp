@@ -78,9 +78,12 @@ Classification classify_tls(const TlsFacts& tls, std::int64_t now,
     // The verdict follows the edge's offer as documented, not the GnuTLS priority that
     // approximates it (scanner/tls_context.cpp): a suite GnuTLS offered but the edge does not
     // means the edge's own handshake is unknown, so never strict.
-    if (const auto outside = outside_offer(cloudflare_offer(), tls))
+    // That holds for a handshake classed by its certificate although the origin ended it
+    // (rejected_for_client_certificate): its ServerHello chose the suite all the same.
+    const bool classed_by_certificate = tls.handshake_completed || rejected_for_client_certificate(tls);
+    if (const auto outside = outside_offer(cloudflare_offer(), tls); outside && classed_by_certificate)
         return make(OriginClass::unreachable, {*outside});
-    if (!tls.handshake_completed && !rejected_for_client_certificate(tls)) {
+    if (!classed_by_certificate) {
         // The edge could not finish this handshake either: the certificate decides nothing.
         return make(OriginClass::unreachable, {tls.failure.value_or(Reason::tls_error)});
     }

@@ -43,12 +43,14 @@ const EdgeOffer& cloudflare_offer() {
 }
 
 std::optional<Reason> outside_offer(const EdgeOffer& offer, const TlsFacts& tls) {
-    // GnuTLS names the suite only once the handshake completed; a failed one is judged by
-    // its failure (rules/classify.cpp).
-    if (tls.protocol.empty() || !tls.handshake_completed) return std::nullopt;
+    // The suite is known once the ServerHello came (cipher_id), even when the handshake then
+    // failed; facts without the code point (reports read back) are matched by name, and only
+    // when the handshake completed.
+    if (tls.protocol.empty() || (!tls.handshake_completed && tls.cipher_id == 0)) return std::nullopt;
     if (!contains(offer.protocols, tls.protocol)) return Reason::no_shared_protocol;
     const bool suite_offered = std::any_of(offer.suites.begin(), offer.suites.end(), [&](const OfferedSuite& s) {
-        return s.iana == tls.cipher && within(tls.protocol, s);
+        const bool same = tls.cipher_id != 0 ? s.id == tls.cipher_id : s.iana == tls.cipher;
+        return same && within(tls.protocol, s);
     });
     if (!suite_offered) return Reason::no_shared_cipher;
     if (!tls.group.empty() && !contains(offer.groups, tls.group)) return Reason::no_shared_cipher;

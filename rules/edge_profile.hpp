@@ -33,7 +33,7 @@ const EdgeOffer& cloudflare_offer();
 
 // Why a handshake that was negotiated does not fit `offer`: no-shared-protocol when the
 // version is not offered, no-shared-cipher when the suite (at that version) or the group is
-// not; nothing when it fits, or when the handshake did not complete.
+// not; nothing when it fits, or when nothing was negotiated (no ServerHello seen).
 std::optional<Reason> outside_offer(const EdgeOffer& offer, const TlsFacts& tls);
 
 // Cloudflare: plaintext -> flexible, self-signed -> full, ca-trusted/pin-matching -> strict,

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <limits>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <exception>
@@ -241,17 +242,40 @@ Reason reason_for_tls(int code) {
     }
 }
 
-// Looks at the server's Certificate message before GnuTLS parses it (a PRE hook runs on the
-// received message, and a negative return ends the handshake with that error): certificates
-// over the limits in tls_context.hpp would cost GnuTLS seconds of CPU. The refusal is kept in
-// the string the session's pointer names.
-int refuse_costly_certificates(gnutls_session_t session, unsigned type, unsigned when, unsigned incoming,
-                               const gnutls_datum_t* message) {
-    if (type != GNUTLS_HANDSHAKE_CERTIFICATE_PKT || when != GNUTLS_HOOK_PRE || !incoming || !message) return 0;
+// What the handshake hook saw, through the session's pointer.
+struct HookState {
+    std::string refusal;              // why the presented certificates were not examined
+    std::uint16_t server_suite = 0;   // the suite the (last) ServerHello chose
+};
+
+// The cipher suite of a ServerHello body (RFC 8446 4.1.3, RFC 5246 7.4.1.3): version (2),
+// random (32), session id (1 + n), then the suite (2). 0 when the message is too short.
+std::uint16_t server_hello_suite(const unsigned char* body, std::size_t size) {
+    constexpr std::size_t id_length_at = 2 + 32;
+    if (size <= id_length_at) return 0;
+    const std::size_t suite_at = id_length_at + 1 + body[id_length_at];
+    if (size < suite_at + 2) return 0;
+    return static_cast<std::uint16_t>(body[suite_at] << 8 | body[suite_at + 1]);
+}
+
+// Runs on each received handshake message before GnuTLS parses it (a PRE hook; a negative
+// return ends the handshake with that error). The ServerHello's suite is kept: GnuTLS names
+// the suite only once the handshake completed, and an origin that refuses the client
+// afterwards (no client certificate) has chosen it all the same. A Certificate message over
+// the limits in tls_context.hpp, which would cost GnuTLS seconds of CPU, is refused.
+int inspect_server_messages(gnutls_session_t session, unsigned type, unsigned when, unsigned incoming,
+                            const gnutls_datum_t* message) {
+    if (when != GNUTLS_HOOK_PRE || !incoming || !message) return 0;
+    auto& state = *static_cast<HookState*>(gnutls_session_get_ptr(session));
+    if (type == GNUTLS_HANDSHAKE_SERVER_HELLO) {
+        state.server_suite = server_hello_suite(message->data, message->size);
+        return 0;
+    }
+    if (type != GNUTLS_HANDSHAKE_CERTIFICATE_PKT) return 0;
     const bool tls13 = gnutls_protocol_get_version(session) == GNUTLS_TLS1_3;
     std::string why = certificate_message_refusal(message->data, message->size, tls13);
     if (why.empty()) return 0;
-    *static_cast<std::string*>(gnutls_session_get_ptr(session)) = std::move(why);
+    state.refusal = std::move(why);
     return GNUTLS_E_CERTIFICATE_ERROR;
 }
 
@@ -764,10 +788,10 @@ awaitable<void> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, P
     gnutls_transport_set_pull_function(raw, &MemoryTransport::pull);
     gnutls_transport_set_pull_timeout_function(raw, &MemoryTransport::pull_timeout);
     gnutls_handshake_set_timeout(raw, 0);  // the origin deadline is the only clock
-    std::string refusal;  // why the presented certificates were not examined
-    gnutls_session_set_ptr(raw, &refusal);
-    gnutls_handshake_set_hook_function(raw, GNUTLS_HANDSHAKE_CERTIFICATE_PKT, GNUTLS_HOOK_PRE,
-                                       &refuse_costly_certificates);
+    HookState hooked;
+    std::string& refusal = hooked.refusal;
+    gnutls_session_set_ptr(raw, &hooked);
+    gnutls_handshake_set_hook_function(raw, GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_PRE, &inspect_server_messages);
 
     std::array<unsigned char, 16 * 1024> buf;
     bool sniffed = false;  // have the first bytes been recognised as TLS?
@@ -880,7 +904,14 @@ awaitable<void> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, P
     const gnutls_protocol_t version = gnutls_protocol_get_version(raw);
     if (const char* name = gnutls_protocol_get_name(version)) facts.protocol = name;
     facts.legacy_protocol = version == GNUTLS_SSL3 || version == GNUTLS_TLS1_0 || version == GNUTLS_TLS1_1;
-    if (const char* suite = gnutls_ciphersuite_get(raw)) facts.cipher = suite;
+    facts.cipher_id = hooked.server_suite;
+    if (const char* suite = gnutls_ciphersuite_get(raw)) {
+        facts.cipher = suite;
+    } else if (facts.cipher_id != 0) {
+        char code[8];
+        std::snprintf(code, sizeof code, "0x%04X", facts.cipher_id);
+        facts.cipher = code;
+    }
     if (const char* group = gnutls_group_get_name(gnutls_group_get(raw))) facts.group = group;
     facts.client_cert_requested = gnutls_certificate_client_get_request_status(raw) != 0;
 

@@ -704,7 +704,7 @@ struct SessionDeleter {
 // failed handshake ends with the alert GnuTLS finds fitting (handshake_failure when no suite
 // is shared), as real servers do.
 int server_handshake(const ServerCredentials& credentials, Transport& transport, const char* priority = nullptr,
-                     bool alert = false) {
+                     bool alert = false, gnutls_certificate_request_t client_cert = GNUTLS_CERT_IGNORE) {
     gnutls_session_t raw;
     check(gnutls_init(&raw, GNUTLS_SERVER), "gnutls_init server");
     std::unique_ptr<std::remove_pointer_t<gnutls_session_t>, SessionDeleter> session(raw);
@@ -715,7 +715,7 @@ int server_handshake(const ServerCredentials& credentials, Transport& transport,
     else
         check(gnutls_set_default_priority(raw), "set_default_priority");
     check(gnutls_credentials_set(raw, GNUTLS_CRD_CERTIFICATE, credentials.get()), "credentials_set");
-    gnutls_certificate_server_set_request(raw, GNUTLS_CERT_IGNORE);
+    gnutls_certificate_server_set_request(raw, client_cert);
     gnutls_transport_set_ptr(raw, &transport);
     gnutls_transport_set_push_function(raw, &Transport::push);
     gnutls_transport_set_pull_function(raw, &Transport::pull);
@@ -803,6 +803,15 @@ Behaviour tls_server_with_priority(std::shared_ptr<const ServerCredentials> cred
         Transport transport;
         transport.conn = &conn;
         if (server_handshake(*credentials, transport, priority.c_str(), true) == GNUTLS_E_SUCCESS) conn.hold();
+    };
+}
+
+Behaviour tls_server_requiring_client_cert(std::shared_ptr<const ServerCredentials> credentials, std::string priority) {
+    return [credentials, priority = std::move(priority)](Connection& conn) {
+        Transport transport;
+        transport.conn = &conn;
+        if (server_handshake(*credentials, transport, priority.c_str(), true, GNUTLS_CERT_REQUIRE) == GNUTLS_E_SUCCESS)
+            conn.hold();
     };
 }
 

@@ -274,6 +274,10 @@ Behaviour tls_reset_after_server_hello(std::shared_ptr<const ServerCredentials> 
 // A GnuTLS server with this priority string instead of the default (e.g. DHE-RSA only):
 // completes the handshake if it can, then holds until the client closes.
 Behaviour tls_server_with_priority(std::shared_ptr<const ServerCredentials> credentials, std::string priority);
+
+// The same, but the server requires a client certificate (GNUTLS_CERT_REQUIRE): a client
+// without one gets the alert GnuTLS finds fitting, after the server's whole first flight.
+Behaviour tls_server_requiring_client_cert(std::shared_ptr<const ServerCredentials> credentials, std::string priority);
 // An impostor: a GnuTLS server held to TLS 1.2 (so its flight travels in clear) whose
 // Certificate handshake message is replaced on the wire by one carrying `presented` (DER,
 // leaf first), record and handshake lengths rewritten. Everything else, the ServerKeyExchange

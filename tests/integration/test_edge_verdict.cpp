@@ -385,6 +385,34 @@ TEST_CASE("the edge's offer: an origin that shares nothing with it is unreachabl
         CHECK(reasons_of(got.classification) == "no-shared-cipher");
     }
 
+    SECTION("an origin that demands a client certificate is judged on the suite it chose, too") {
+        // Classed by its certificate although the handshake ends in the origin's alert (an edge
+        // presenting the certificate gets through): the ServerHello already named the suite,
+        // so one outside the edge's table is still never strict (TLS 1.2, where the alert
+        // comes before the handshake completes, and TLS 1.3, where it comes after).
+        struct Case {
+            const char* priority;
+            const char* cls;
+            const char* reasons;
+        };
+        for (const Case& c : {
+                 Case{"NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+CHACHA20-POLY1305", "unreachable", "no-shared-cipher"},
+                 Case{"NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM", "ca-trusted", "client-cert-required"},
+                 Case{"NORMAL:-VERS-ALL:+VERS-TLS1.3", "ca-trusted", "client-cert-required"},
+             }) {
+            INFO(c.priority);
+            const Identity id = leaf_identity(leaf_spec("mtls.edge.test"), ca);
+            const Judged got = scan_and_judge(ca_file, "mtls.edge.test",
+                                              hb::tls_server_requiring_client_cert(credentials(id), c.priority));
+            INFO(describe(got.observation));
+            const TlsFacts* tls = tls_of(got.observation);
+            REQUIRE(tls != nullptr);
+            CHECK(tls->client_cert_requested);
+            CHECK(to_string(got.classification.cls) == std::string(c.cls));
+            CHECK(reasons_of(got.classification) == c.reasons);
+        }
+    }
+
     SECTION("suites of the table, as the scanner names them: ca-trusted") {
         struct Case {
             const char* priority;

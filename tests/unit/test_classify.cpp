@@ -1,6 +1,7 @@
 // rules/classify and rules/edge_profile: hand-built observations, one row per class and reason.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <functional>
 #include <string>
 #include <vector>
@@ -103,6 +104,21 @@ struct Row {
 TlsFacts with(TlsFacts t, const std::function<void(TlsFacts&)>& change) {
     change(t);
     return t;
+}
+
+// A TLS 1.2 origin that chose `suite`, asked for a client certificate and ended the
+// handshake with an alert when none came (GnuTLS names no suite then: only the code point).
+TlsFacts refused_client_cert(std::uint16_t suite) {
+    return with(trusted_tls(), [suite](TlsFacts& t) {
+        char code[8];
+        std::snprintf(code, sizeof code, "0x%04X", suite);
+        t.protocol = "TLS1.2";
+        t.cipher = code;
+        t.cipher_id = suite;
+        t.handshake_completed = false;
+        t.client_cert_requested = true;
+        t.failure = Reason::tls_alert;
+    });
 }
 
 }  // namespace
@@ -345,6 +361,22 @@ TEST_CASE("classify_probe: one row per class and reason", "[rules][classify]") {
          C::unreachable, M::none, {R::no_shared_cipher}},
         {"version not offered", with(trusted_tls(), [](TlsFacts& t) { t.protocol = "SSL3.0"; }),
          C::unreachable, M::none, {R::no_shared_protocol}},
+        // a handshake the origin ended after its CertificateRequest: the ServerHello's code
+        // point decides, the name GnuTLS could not give is only the code
+        {"client certificate refused, suite outside the offer by its code point",
+         refused_client_cert(0xcca9),  // ECDHE-ECDSA-CHACHA20-POLY1305
+         C::unreachable, M::none, {R::no_shared_cipher}},
+        {"client certificate refused, suite in the offer by its code point",
+         refused_client_cert(0xc02b),  // ECDHE-ECDSA-AES128-GCM-SHA256
+         C::ca_trusted, M::strict, {R::client_cert_required}},
+        {"a failed handshake is judged by its failure, not the suite",
+         with(trusted_tls(), [](TlsFacts& t) {
+             t.protocol = "TLS1.2";
+             t.cipher_id = 0xcca9;
+             t.handshake_completed = false;
+             t.failure = R::bad_signature;
+         }),
+         C::unreachable, M::none, {R::bad_signature}},
     };
 
     for (const auto& row : rows) {
