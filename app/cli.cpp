@@ -96,6 +96,7 @@ struct Cli {
     std::vector<std::string> origin_specs;
     OutputPaths outputs;
     bool progress = false;
+    std::string client_cert, client_key;  // presented when an origin asks (AOP)
 };
 
 // Options whose text is checked after parsing (a uint16_t would take "-1" as 65535).
@@ -113,6 +114,9 @@ po::options_description scan_options(Cli& cli, RawOptions& raw) {
     d.add_options()
         ("origin", po::value(&cli.origin_specs)->composing(), "add one origin (repeatable)")
         ("ca-file", po::value(&s.ca_files)->composing(), "add trust anchors from a PEM bundle (repeatable)")
+        ("client-cert", po::value(&cli.client_cert),
+         "a PEM certificate (chain) to present when an origin asks for one, as the edge's Authenticated Origin Pulls")
+        ("client-key", po::value(&cli.client_key), "the PEM private key of --client-cert")
         ("no-system-trust", po::bool_switch()->notifier([&s](bool v) { s.system_trust = !v; }),
          "trust only the --ca-file bundles")
         ("rules", po::value(&s.rules_file), "policy: minimum modes and pins (JSON, comments allowed)")
@@ -229,6 +233,8 @@ void check_outputs_distinct(const Cli& cli) {
     const auto& s = cli.settings;
     for (const auto& list : s.lists) inputs.push_back({"the list", &list, file_identity(list)});
     for (const auto& ca : s.ca_files) inputs.push_back({"--ca-file", &ca, file_identity(ca)});
+    for (auto [what, path] : {std::pair{"--client-cert", &cli.client_cert}, {"--client-key", &cli.client_key}})
+        if (!path->empty()) inputs.push_back({what, path, file_identity(*path)});
     if (!s.rules_file.empty()) inputs.push_back({"--rules", &s.rules_file, file_identity(s.rules_file)});
     if (!s.baseline_file.empty()) inputs.push_back({"--baseline", &s.baseline_file, file_identity(s.baseline_file)});
     for (std::size_t i = 0; i < outputs.size(); ++i) {
@@ -268,6 +274,8 @@ int scan_command(const std::vector<std::string>& args) {
     scanner::ScannerOptions options;
     options.ca_files = settings.ca_files;
     options.system_trust = settings.system_trust;
+    options.client_cert = cli.client_cert;
+    options.client_key = cli.client_key;
     options.concurrency = settings.concurrency;
     options.timeout = std::chrono::milliseconds(std::llround(settings.timeout_s * 1000));
     options.http_port = settings.http_port;
@@ -275,7 +283,7 @@ int scan_command(const std::vector<std::string>& args) {
     options.test_hook = test_hook_from_env();
 #endif
     options.notice = [](const std::string& text) { std::cerr << "originscan: " << text << "\n"; };
-    scanner::Scanner engine(options);  // TrustError: bad --ca-file
+    scanner::Scanner engine(options);  // TrustError: bad --ca-file, --client-cert or --client-key
 
     Report report;
     report.tool_version = ORIGINSCAN_VERSION;

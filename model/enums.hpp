@@ -45,6 +45,8 @@ enum class Reason {
     bad_signature,
     bad_key_usage,
     weak_key_exchange,
+    // the origin refused the client certificate presented (--client-cert): no TLS mode works
+    client_cert_rejected,
     // nothing in common with the edge's offer
     no_shared_cipher,
     no_shared_protocol,

@@ -59,6 +59,10 @@ struct TlsFacts {
     bool handshake_completed = false;
     bool legacy_protocol = false;        // negotiated below TLS 1.2
     bool client_cert_requested = false;  // CertificateRequest seen
+    bool client_cert_presented = false;  // and the configured --client-cert sent
+    // The origin refused the certificate presented (an alert, or an answer saying so; the
+    // text in `error`): no TLS mode works, the edge presents the same one.
+    bool client_cert_rejected = false;
     std::string error;                   // alert or error after the certificate, if any
     // Why the handshake did not complete, when it did not: tls-alert (an alert from the
     // origin), bad-signature, bad-key-usage, weak-key-exchange (the client refused the

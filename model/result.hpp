@@ -19,7 +19,7 @@ struct Classification {
     std::vector<Reason> reasons;  // sorted by enum order, no duplicates
 };
 
-enum class Violation { below_required, downgrade, pin_mismatch, unreachable, expiring };
+enum class Violation { below_required, downgrade, pin_mismatch, client_auth_missing, unreachable, expiring };
 std::string_view to_string(Violation);
 std::optional<Violation> violation_from_string(std::string_view);
 

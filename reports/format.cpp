@@ -131,6 +131,10 @@ std::string violation_message(const OriginResult& result, Violation violation,
                        : "none of the " + std::to_string(v.pins.size()) +
                              " configured pins matches a certificate the origin presented";
             break;
+        case Violation::client_auth_missing:
+            out += "the rules require a client certificate, and the origin completed a handshake "
+                   "without asking for one (anyone can reach it around the edge)";
+            break;
         case Violation::unreachable:
             out += "no edge mode can reach the origin";
             if (const Probe* probe = shown_probe(result, judged_at))

@@ -97,6 +97,8 @@ ordered tls_json(const TlsFacts& tls, std::int64_t judged_at) {
     out["handshake_completed"] = tls.handshake_completed;
     out["legacy_protocol"] = tls.legacy_protocol;
     out["client_cert_requested"] = tls.client_cert_requested;
+    out["client_cert_presented"] = tls.client_cert_presented;
+    out["client_cert_rejected"] = tls.client_cert_rejected;
     out["error"] = string_or_null(tls.error);
     out["failure_reason"] = enum_or_null(tls.failure);
     out["chain_length"] = tls.chain.size();
@@ -458,6 +460,10 @@ public:
         out.handshake_completed = boolean(t, "handshake_completed", where);
         out.legacy_protocol = boolean(t, "legacy_protocol", where);
         out.client_cert_requested = boolean(t, "client_cert_requested", where);
+        // Reports before --client-cert: nothing was presented.
+        if (t.contains("client_cert_presented"))
+            out.client_cert_presented = boolean(t, "client_cert_presented", where);
+        if (t.contains("client_cert_rejected")) out.client_cert_rejected = boolean(t, "client_cert_rejected", where);
         out.error = string_or_null(t, "error", where);
         // Reports before failure_reason: a failed handshake was only ever kept as TLS facts
         // when the origin had asked for a client certificate and alerted.

@@ -75,6 +75,9 @@ Classification classify_tls(const TlsFacts& tls, std::int64_t now,
         // The scanner promises a certificate with TlsFacts; without one nothing can be judged.
         return make(OriginClass::unreachable, {Reason::tls_error});
     }
+    // The origin refused the client certificate the edge would present (the same one): no
+    // TLS mode gets a page from it, whatever its own certificate.
+    if (tls.client_cert_rejected) return make(OriginClass::unreachable, {Reason::client_cert_rejected});
     // The verdict follows the edge's offer as documented, not the GnuTLS priority that
     // approximates it (scanner/tls_context.cpp): a suite GnuTLS offered but the edge does not
     // means the edge's own handshake is unknown, so never strict.
@@ -91,7 +94,9 @@ Classification classify_tls(const TlsFacts& tls, std::int64_t now,
     OriginClass cls =
         reasons.empty() && tls.trust.trusted ? OriginClass::ca_trusted : OriginClass::self_signed;
 
-    if (tls.client_cert_requested) reasons.push_back(Reason::client_cert_required);
+    // Asked and answered with the configured certificate (--client-cert), which it accepted:
+    // nothing left to say. Asked without one: the edge needs its own to get through.
+    if (tls.client_cert_requested && !tls.client_cert_presented) reasons.push_back(Reason::client_cert_required);
     if (tls.legacy_protocol) reasons.push_back(Reason::legacy_protocol);
 
     if (!pins.empty()) {

@@ -151,7 +151,7 @@ constexpr std::string_view base64_alphabet =
 
 Rule parse_rule(const json& item, const std::string& where, const Checker& check) {
     check.expect_type(item, json::value_t::object, "an object", where);
-    check.only_keys(item, {"match", "min_mode", "pins"}, where);
+    check.only_keys(item, {"match", "min_mode", "pins", "client_auth"}, where);
 
     Rule rule;
     const auto match = item.find("match");
@@ -190,6 +190,15 @@ Rule parse_rule(const json& item, const std::string& where, const Checker& check
                 check.fail(pin_where, "duplicate pin " + inert_quoted(text));
             rule.pins.push_back(text);
         }
+    }
+    if (const auto auth = item.find("client_auth"); auth != item.end()) {
+        check.expect_type(*auth, json::value_t::string, "a string", where + ".client_auth");
+        const auto text = auth->get<std::string>();
+        if (text == "required")
+            rule.client_auth_required = true;
+        else if (text != "optional")
+            check.fail(where + ".client_auth",
+                       "unknown value " + inert_quoted(text) + " (expected required, optional)");
     }
     return rule;
 }

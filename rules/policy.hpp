@@ -21,6 +21,9 @@ struct Rule {
     std::string match;  // exact lower-case name, or "*.suffix"
     std::optional<EdgeMode> min_mode;
     std::vector<std::string> pins;  // "sha256/BASE64", validated
+    // "client_auth": "required": the origin must demand a client certificate (Authenticated
+    // Origin Pulls); one that completes a handshake without asking is client-auth-missing.
+    bool client_auth_required = false;
 };
 
 struct Policy {

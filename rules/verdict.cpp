@@ -30,6 +30,15 @@ bool path_expiring(const Observation& observation, std::int64_t now, int expiry_
     return false;
 }
 
+// A handshake completed at some address without a CertificateRequest: anyone, not only the
+// edge, can reach the origin there.
+bool answers_without_client_auth(const Observation& observation) {
+    return std::any_of(observation.probes.begin(), observation.probes.end(), [](const Probe& probe) {
+        const auto* tls = std::get_if<TlsFacts>(&probe.outcome);
+        return tls != nullptr && tls->handshake_completed && !tls->client_cert_requested;
+    });
+}
+
 Change compare(bool have_baseline, std::optional<EdgeMode> baseline, EdgeMode now) {
     if (!have_baseline) return Change::none;
     if (!baseline) return Change::added;
@@ -60,6 +69,8 @@ Verdict judge(const OriginResult& result, const Rule* rule, bool have_baseline,
     const auto& reasons = classification.reasons;
     if (std::find(reasons.begin(), reasons.end(), Reason::pin_mismatch) != reasons.end())
         verdict.violations.push_back(Violation::pin_mismatch);
+    if (rule != nullptr && rule->client_auth_required && answers_without_client_auth(result.observation))
+        verdict.violations.push_back(Violation::client_auth_missing);
     if (fails_on(settings, Violation::unreachable) &&
         classification.cls == OriginClass::unreachable)
         verdict.violations.push_back(Violation::unreachable);

@@ -23,6 +23,7 @@ inline void free_crt(gnutls_x509_crt_t c) { gnutls_x509_crt_deinit(c); }
 inline void free_trust(gnutls_x509_trust_list_t t) { gnutls_x509_trust_list_deinit(t, 1); }
 inline void free_creds(gnutls_certificate_credentials_t c) { gnutls_certificate_free_credentials(c); }
 inline void free_priority(gnutls_priority_t p) { gnutls_priority_deinit(p); }
+inline void free_privkey(gnutls_privkey_t k) { gnutls_privkey_deinit(k); }
 
 using SessionPtr = std::unique_ptr<gnutls_session_int, GnutlsDeleter<gnutls_session_t, free_session>>;
 using CrtPtr = std::unique_ptr<gnutls_x509_crt_int, GnutlsDeleter<gnutls_x509_crt_t, free_crt>>;
@@ -32,6 +33,8 @@ using CredsPtr = std::unique_ptr<gnutls_certificate_credentials_st,
                                  GnutlsDeleter<gnutls_certificate_credentials_t, free_creds>>;
 using PriorityPtr =
     std::unique_ptr<gnutls_priority_st, GnutlsDeleter<gnutls_priority_t, free_priority>>;
+using PrivkeyPtr =
+    std::unique_ptr<gnutls_privkey_st, GnutlsDeleter<gnutls_privkey_t, free_privkey>>;
 
 // GnuTLS's *_get_name() and strerror return NULL for codes they do not know (an alert
 // description a hostile origin made up, say); std::string(nullptr) would throw. Never NULL here.

@@ -242,12 +242,6 @@ Reason reason_for_tls(int code) {
     }
 }
 
-// What the handshake hook saw, through the session's pointer.
-struct HookState {
-    std::string refusal;              // why the presented certificates were not examined
-    std::uint16_t server_suite = 0;   // the suite the (last) ServerHello chose
-};
-
 // The cipher suite of a ServerHello body (RFC 8446 4.1.3, RFC 5246 7.4.1.3): version (2),
 // random (32), session id (1 + n), then the suite (2). 0 when the message is too short.
 std::uint16_t server_hello_suite(const unsigned char* body, std::size_t size) {
@@ -266,7 +260,7 @@ std::uint16_t server_hello_suite(const unsigned char* body, std::size_t size) {
 int inspect_server_messages(gnutls_session_t session, unsigned type, unsigned when, unsigned incoming,
                             const gnutls_datum_t* message) {
     if (when != GNUTLS_HOOK_PRE || !incoming || !message) return 0;
-    auto& state = *static_cast<HookState*>(gnutls_session_get_ptr(session));
+    auto& state = *static_cast<SessionState*>(gnutls_session_get_ptr(session));
     if (type == GNUTLS_HANDSHAKE_SERVER_HELLO) {
         state.server_suite = server_hello_suite(message->data, message->size);
         return 0;
@@ -280,6 +274,19 @@ int inspect_server_messages(gnutls_session_t session, unsigned type, unsigned wh
 }
 
 bool looks_like_tls(unsigned char first) { return first >= 0x14 && first <= 0x17; }
+
+// Does this first answer to a request say the client certificate was refused? nginx
+// (ngx_http_ssl_module, "Error processing") completes the handshake whatever certificate
+// came and answers 400 with "No required SSL certificate was sent" or "The SSL certificate
+// error" (its internal codes 496 and 495, which an error_page can make visible). Any other
+// answer, including 4xx, is the application's own.
+bool refuses_client_certificate(std::string_view answer) {
+    const bool status_400 = answer.starts_with("HTTP/1.1 400") || answer.starts_with("HTTP/1.0 400");
+    const bool nginx_code = answer.starts_with("HTTP/1.1 495") || answer.starts_with("HTTP/1.1 496") ||
+                            answer.starts_with("HTTP/1.0 495") || answer.starts_with("HTTP/1.0 496");
+    return nginx_code || (status_400 && (answer.find("No required SSL certificate was sent") != answer.npos ||
+                                         answer.find("The SSL certificate error") != answer.npos));
+}
 
 bool starts_with_http(const std::vector<unsigned char>& bytes) {
     static constexpr char prefix[] = "HTTP/";
@@ -346,7 +353,7 @@ struct AddressWork {
 
 struct Scanner::Impl {
     explicit Impl(ScannerOptions o)
-        : options(std::move(o)), tls(options.ca_files, options.system_trust), resolver(options.resolver_threads) {}
+        : options(std::move(o)), tls(options.ca_files, options.system_trust, options.client_cert, options.client_key), resolver(options.resolver_threads) {}
 
     awaitable<void> worker(ThreadState& ts);
     awaitable<void> stop_watch(ThreadState& ts);
@@ -371,6 +378,8 @@ struct Scanner::Impl {
     awaitable<void> run_handshake(Conn& conn, const Origin& origin, Probe& probe, gnutls_priority_t priority,
                                   bool describe_refusal);
     awaitable<Probe> broad_handshake(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint);
+    awaitable<std::string> client_certificate_refusal(Conn& conn, const Origin& origin, gnutls_session_t session,
+                                                      MemoryTransport& io);
     awaitable<error_code> connect(Conn& conn, const tcp::endpoint& endpoint);
     awaitable<bool> probe_http(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint, Probe& probe);
 
@@ -788,7 +797,8 @@ awaitable<void> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, P
     gnutls_transport_set_pull_function(raw, &MemoryTransport::pull);
     gnutls_transport_set_pull_timeout_function(raw, &MemoryTransport::pull_timeout);
     gnutls_handshake_set_timeout(raw, 0);  // the origin deadline is the only clock
-    HookState hooked;
+    SessionState hooked;
+    hooked.client = tls.client_identity();
     std::string& refusal = hooked.refusal;
     gnutls_session_set_ptr(raw, &hooked);
     gnutls_handshake_set_hook_function(raw, GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_PRE, &inspect_server_messages);
@@ -935,7 +945,66 @@ awaitable<void> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, P
     facts.trust = tls.verify(chain);
     facts.name_matches = leaf_matches_name(chain.front().get(), origin.name, origin.name_is_ip);
     probe.timings.handshake_ms = ms_between(start, Clock::now());
+    facts.client_cert_presented = hooked.client_cert_presented;
+    if (facts.client_cert_presented && facts.failure == Reason::tls_alert) {
+        facts.client_cert_rejected = true;  // TLS 1.2: the origin's alert ended the handshake
+    } else if (facts.client_cert_presented && facts.handshake_completed) {
+        // TLS 1.3 ends the client's handshake before the origin has judged the certificate,
+        // and some servers judge it only when a request comes: ask, as the edge would.
+        const std::string refusal_text = co_await client_certificate_refusal(conn, origin, raw, io);
+        if (!refusal_text.empty()) {
+            facts.client_cert_rejected = true;
+            facts.error = refusal_text;
+        }
+    }
     probe.outcome = std::move(facts);
+}
+
+// After a handshake in which the client presented its certificate: one GET /, and the
+// origin's first answer (at most 4 KiB, within the origin's deadline). Why the origin refused
+// the certificate (an alert, or nginx's answer), or empty when it did not say so.
+awaitable<std::string> Scanner::Impl::client_certificate_refusal(Conn& conn, const Origin& origin,
+                                                                 gnutls_session_t session, MemoryTransport& io) {
+    constexpr std::size_t answer_limit = 4096;
+    const std::string host = origin.name.find(':') != std::string::npos ? "[" + origin.name + "]" : origin.name;
+    const std::string request = "GET / HTTP/1.1\r\nHost: " + host +
+                                "\r\nUser-Agent: originscan\r\nConnection: close\r\n\r\n";
+    if (gnutls_record_send(session, request.data(), request.size()) < 0) co_return std::string();
+    std::string answer;
+    std::array<unsigned char, 4096> buf;
+    std::array<char, 4096> plain;
+    for (;;) {
+        if (!io.out.empty()) {
+            auto [ec, n] = co_await asio::async_write(conn.socket, asio::buffer(io.out), use_tuple);
+            io.out.clear();
+            if (ec) co_return std::string();
+        }
+        const ssize_t got = gnutls_record_recv(session, plain.data(), plain.size());
+        if (got > 0) {
+            answer.append(plain.data(), std::min<std::size_t>(static_cast<std::size_t>(got), answer_limit - answer.size()));
+            if (answer.size() >= answer_limit) break;
+            continue;
+        }
+        if (got == 0) break;  // the origin closed: its answer is complete
+        if (got == GNUTLS_E_FATAL_ALERT_RECEIVED)
+            co_return "the origin refused the client certificate: " + alert_text(gnutls_alert_get(session));
+        if (got != GNUTLS_E_AGAIN && got != GNUTLS_E_INTERRUPTED) {
+            if (!gnutls_error_is_fatal(static_cast<int>(got))) continue;
+            break;
+        }
+        if (io.in.size() > io.in_pos) continue;
+        auto [ec, n] = co_await conn.socket.async_read_some(asio::buffer(buf), use_tuple);
+        if (ec == asio::error::eof) {
+            io.eof = true;
+            continue;
+        }
+        if (ec) break;  // the deadline or a reset: the answer is what came
+        io.in.insert(io.in.end(), buf.begin(), buf.begin() + n);
+    }
+    if (!refuses_client_certificate(answer)) co_return std::string();
+    const std::size_t line_end = std::min({answer.find_first_of("\r\n"), answer.size(), std::size_t{200}});
+    co_return "the origin refused the client certificate: " +
+        printable(reinterpret_cast<const unsigned char*>(answer.data()), line_end);
 }
 
 }  // namespace originscan::scanner

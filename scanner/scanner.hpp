@@ -19,6 +19,10 @@ namespace originscan::scanner {
 struct ScannerOptions {
     std::vector<std::string> ca_files;  // PEM bundles added to the trust store
     bool system_trust = true;           // include the system trust store
+    // Presented when an origin asks for a client certificate (Authenticated Origin Pulls):
+    // PEM files, both or neither.
+    std::string client_cert;
+    std::string client_key;
     unsigned concurrency = 256;         // connections in flight, all threads together; an
                                         // origin probing 3 addresses at once takes 3
     std::chrono::milliseconds timeout{10'000};  // one absolute deadline per origin

@@ -42,21 +42,74 @@ constexpr const char* edge_priority =
 // to a client that lists only groups it lacks) and a weak prime can be named.
 constexpr const char* broad_offer_priority = "NORMAL:-GROUP-DH-ALL:+VERS-TLS1.1:+VERS-TLS1.0:+3DES-CBC";
 
-constexpr std::size_t max_ca_file_bytes = 64u << 20;
+constexpr std::size_t max_pem_file_bytes = 64u << 20;
 
-std::string read_ca_file(const std::string& path) {
+// A PEM file an option names; errors say "OPTION PATH: why".
+std::string read_pem_file(const char* option, const std::string& path) {
+    const std::string where = std::string(option) + " " + path + ": ";
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0)
-        throw TrustError("--ca-file " + path + ": " + std::strerror(errno));
-    if (S_ISDIR(st.st_mode)) throw TrustError("--ca-file " + path + ": is a directory");
-    if (static_cast<std::size_t>(st.st_size) > max_ca_file_bytes)
-        throw TrustError("--ca-file " + path + ": larger than 64 MiB");
+    if (::stat(path.c_str(), &st) != 0) throw TrustError(where + std::strerror(errno));
+    if (S_ISDIR(st.st_mode)) throw TrustError(where + "is a directory");
+    if (static_cast<std::size_t>(st.st_size) > max_pem_file_bytes) throw TrustError(where + "larger than 64 MiB");
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw TrustError("--ca-file " + path + ": " + std::strerror(errno));
+    if (!in) throw TrustError(where + std::strerror(errno));
     std::ostringstream text;
     text << in.rdbuf();
-    if (in.bad()) throw TrustError("--ca-file " + path + ": read error");
+    if (in.bad()) throw TrustError(where + "read error");
     return text.str();
+}
+
+gnutls_datum_t datum_of(const std::string& text) {
+    return {reinterpret_cast<unsigned char*>(const_cast<char*>(text.data())), static_cast<unsigned>(text.size())};
+}
+
+// Asked for a certificate (a CertificateRequest), the client presents the configured one
+// whatever issuers the origin names, as an edge presents its Authenticated Origin Pulls
+// certificate: an origin that then refuses it is told apart from one that was sent nothing.
+// Without one configured, an empty Certificate. GnuTLS does not free what this hands out.
+int present_client_identity(gnutls_session_t session, const gnutls_datum_t*, int, const gnutls_pk_algorithm_t*, int,
+                            gnutls_pcert_st** chain, unsigned* length, gnutls_privkey_t* key) {
+    auto* state = static_cast<SessionState*>(gnutls_session_get_ptr(session));
+    *length = 0;
+    if (state == nullptr || state->client == nullptr) return 0;
+    *chain = const_cast<gnutls_pcert_st*>(state->client->chain.data());
+    *length = static_cast<unsigned>(state->client->chain.size());
+    *key = state->client->key.get();
+    state->client_cert_presented = true;
+    return 0;
+}
+
+// --client-cert (a PEM chain, leaf first) and --client-key (its PEM key), both or neither.
+void load_client_identity(ClientIdentity& identity, const std::string& cert_path, const std::string& key_path) {
+    if (cert_path.empty() != key_path.empty())
+        throw TrustError(cert_path.empty() ? "--client-key needs --client-cert" : "--client-cert needs --client-key");
+    if (cert_path.empty()) return;
+    const std::string cert_text = read_pem_file("--client-cert", cert_path);
+    const std::string key_text = read_pem_file("--client-key", key_path);
+    std::vector<gnutls_pcert_st> chain(16);
+    unsigned count = static_cast<unsigned>(chain.size());
+    const gnutls_datum_t cert_pem = datum_of(cert_text);
+    if (int r = gnutls_pcert_list_import_x509_raw(chain.data(), &count, &cert_pem, GNUTLS_X509_FMT_PEM, 0); r < 0)
+        throw TrustError("--client-cert " + cert_path + ": " + gnutls_error_text(r));
+    chain.resize(count);
+    identity.chain = std::move(chain);
+    if (identity.chain.empty()) throw TrustError("--client-cert " + cert_path + ": no PEM certificate in it");
+    gnutls_privkey_t key;
+    check_gnutls(gnutls_privkey_init(&key), "private key");
+    identity.key.reset(key);
+    const gnutls_datum_t key_pem = datum_of(key_text);
+    if (int r = gnutls_privkey_import_x509_raw(key, &key_pem, GNUTLS_X509_FMT_PEM, nullptr, 0); r < 0)
+        throw TrustError("--client-key " + key_path + ": " + gnutls_error_text(r));
+    // The key must be the leaf's, or every origin would refuse the CertificateVerify.
+    gnutls_pubkey_t leaf_key = identity.chain.front().pubkey;
+    unsigned char probe[32] = {1};
+    const gnutls_datum_t data{probe, sizeof probe};
+    GnutlsDatum signature;
+    const gnutls_sign_algorithm_t algorithm =
+        gnutls_pk_to_sign(static_cast<gnutls_pk_algorithm_t>(gnutls_privkey_get_pk_algorithm(key, nullptr)), GNUTLS_DIG_SHA256);
+    if (gnutls_privkey_sign_data2(key, algorithm, 0, &data, &signature.d) < 0 ||
+        gnutls_pubkey_verify_data2(leaf_key, algorithm, 0, &data, &signature.d) < 0)
+        throw TrustError("--client-key " + key_path + ": not the key of the --client-cert certificate");
 }
 
 std::string hex(const unsigned char* data, std::size_t size) {
@@ -169,10 +222,17 @@ void find_path(gnutls_x509_trust_list_t trust, const std::vector<gnutls_x509_crt
 
 }  // namespace
 
-TlsContext::TlsContext(const std::vector<std::string>& ca_files, bool system_trust) {
+ClientIdentity::~ClientIdentity() {
+    for (auto& cert : chain) gnutls_pcert_deinit(&cert);
+}
+
+TlsContext::TlsContext(const std::vector<std::string>& ca_files, bool system_trust, const std::string& client_cert,
+                       const std::string& client_key) {
     gnutls_certificate_credentials_t creds;
     check_gnutls(gnutls_certificate_allocate_credentials(&creds), "credentials");
     creds_.reset(creds);
+    load_client_identity(client_, client_cert, client_key);
+    gnutls_certificate_set_retrieve_function2(creds, &present_client_identity);
 
     gnutls_priority_t prio;
     check_gnutls(gnutls_priority_init2(&prio, edge_priority, nullptr, 0), "priority");
@@ -190,7 +250,7 @@ TlsContext::TlsContext(const std::vector<std::string>& ca_files, bool system_tru
         if (n > 0) anchors += n;
     }
     for (const auto& path : ca_files) {
-        const std::string text = read_ca_file(path);
+        const std::string text = read_pem_file("--ca-file", path);
         gnutls_datum_t pem{reinterpret_cast<unsigned char*>(const_cast<char*>(text.data())),
                            static_cast<unsigned>(text.size())};
         int n = gnutls_x509_trust_list_add_trust_mem(trust, &pem, nullptr, GNUTLS_X509_FMT_PEM, 0, 0);

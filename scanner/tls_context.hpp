@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -12,15 +13,39 @@
 
 namespace originscan::scanner {
 
+// The certificate the client presents when an origin asks (Authenticated Origin Pulls,
+// --client-cert/--client-key): the chain as GnuTLS sends it, and its key.
+struct ClientIdentity {
+    ClientIdentity() = default;
+    ClientIdentity(const ClientIdentity&) = delete;
+    ClientIdentity& operator=(const ClientIdentity&) = delete;
+    ~ClientIdentity();
+    std::vector<gnutls_pcert_st> chain;
+    PrivkeyPtr key;
+};
+
+// What one session's callbacks share through gnutls_session_get_ptr: the handshake hook
+// (scanner.cpp) and the client-certificate callback (tls_context.cpp).
+struct SessionState {
+    std::string refusal;             // why the presented certificates were not examined
+    std::uint16_t server_suite = 0;  // the suite the (last) ServerHello chose
+    const ClientIdentity* client = nullptr;  // presented when asked; none: an empty Certificate
+    bool client_cert_presented = false;
+};
+
 class TlsContext {
 public:
     // Throws TrustError (scanner.hpp) for an unreadable or certificate-less --ca-file, or
-    // when no trust anchor at all would be loaded.
-    TlsContext(const std::vector<std::string>& ca_files, bool system_trust);
+    // when no trust anchor at all would be loaded; for an unreadable or mismatched client
+    // certificate and key (both given, or neither).
+    TlsContext(const std::vector<std::string>& ca_files, bool system_trust,
+               const std::string& client_cert = {}, const std::string& client_key = {});
 
     gnutls_certificate_credentials_t credentials() const { return creds_.get(); }
     gnutls_priority_t priority() const { return priority_.get(); }  // the edge's offer
     gnutls_priority_t broad_priority() const { return broad_priority_.get(); }  // what else an origin speaks
+    // The client certificate to present; null when none was configured.
+    const ClientIdentity* client_identity() const { return client_.chain.empty() ? nullptr : &client_; }
 
     // Verifies the presented chain (leaf first) for the TLS-server purpose; time and name are
     // not checked here (rules/ judges both). Fills trust, chain_in_order, and the path with
@@ -32,6 +57,7 @@ private:
     PriorityPtr priority_;
     PriorityPtr broad_priority_;
     TrustPtr trust_;
+    ClientIdentity client_;
 };
 
 // What the scanner examines of a presented chain. GnuTLS's certificate code looks extensions

@@ -704,7 +704,9 @@ struct SessionDeleter {
 // failed handshake ends with the alert GnuTLS finds fitting (handshake_failure when no suite
 // is shared), as real servers do.
 int server_handshake(const ServerCredentials& credentials, Transport& transport, const char* priority = nullptr,
-                     bool alert = false, gnutls_certificate_request_t client_cert = GNUTLS_CERT_IGNORE) {
+                     bool alert = false, gnutls_certificate_request_t client_cert = GNUTLS_CERT_IGNORE,
+                     gnutls_certificate_verify_function* verify = nullptr,
+                     const std::function<void(gnutls_session_t)>& after = {}) {
     gnutls_session_t raw;
     check(gnutls_init(&raw, GNUTLS_SERVER), "gnutls_init server");
     std::unique_ptr<std::remove_pointer_t<gnutls_session_t>, SessionDeleter> session(raw);
@@ -716,6 +718,7 @@ int server_handshake(const ServerCredentials& credentials, Transport& transport,
         check(gnutls_set_default_priority(raw), "set_default_priority");
     check(gnutls_credentials_set(raw, GNUTLS_CRD_CERTIFICATE, credentials.get()), "credentials_set");
     gnutls_certificate_server_set_request(raw, client_cert);
+    if (verify) gnutls_session_set_verify_function(raw, verify);
     gnutls_transport_set_ptr(raw, &transport);
     gnutls_transport_set_push_function(raw, &Transport::push);
     gnutls_transport_set_pull_function(raw, &Transport::pull);
@@ -729,6 +732,7 @@ int server_handshake(const ServerCredentials& credentials, Transport& transport,
         r = gnutls_handshake(raw);
     } while (r < 0 && !gnutls_error_is_fatal(r) && !transport.conn->stopping());
     if (r < 0 && alert) gnutls_alert_send_appropriate(raw, r);
+    if (r == GNUTLS_E_SUCCESS && after) after(raw);
     return r;
 }
 
@@ -812,6 +816,33 @@ Behaviour tls_server_requiring_client_cert(std::shared_ptr<const ServerCredentia
         transport.conn = &conn;
         if (server_handshake(*credentials, transport, priority.c_str(), true, GNUTLS_CERT_REQUIRE) == GNUTLS_E_SUCCESS)
             conn.hold();
+    };
+}
+
+Behaviour tls_server_judging_client_cert(std::shared_ptr<const ServerCredentials> credentials, std::string priority,
+                                         bool accept) {
+    return [credentials, priority = std::move(priority), accept](Connection& conn) {
+        Transport transport;
+        transport.conn = &conn;
+        // The refusal: GnuTLS ends the handshake with bad_certificate (at TLS 1.3 after the
+        // client's Finished, so the client reads it after its own handshake completed).
+        static gnutls_certificate_verify_function* const refuse = [](gnutls_session_t) { return -1; };
+        const auto answer = [](gnutls_session_t session) {
+            std::string request;
+            char buf[1024];
+            while (request.find("\r\n\r\n") == std::string::npos) {
+                const ssize_t n = gnutls_record_recv(session, buf, sizeof buf);
+                if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) continue;
+                if (n <= 0) return;
+                request.append(buf, static_cast<std::size_t>(n));
+            }
+            static constexpr char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+            gnutls_record_send(session, ok, sizeof ok - 1);
+            gnutls_bye(session, GNUTLS_SHUT_WR);
+        };
+        server_handshake(*credentials, transport, priority.c_str(), true, GNUTLS_CERT_REQUIRE, accept ? nullptr : refuse,
+                         answer);
+        conn.hold();
     };
 }
 

@@ -278,6 +278,12 @@ Behaviour tls_server_with_priority(std::shared_ptr<const ServerCredentials> cred
 // The same, but the server requires a client certificate (GNUTLS_CERT_REQUIRE): a client
 // without one gets the alert GnuTLS finds fitting, after the server's whole first flight.
 Behaviour tls_server_requiring_client_cert(std::shared_ptr<const ServerCredentials> credentials, std::string priority);
+
+// The same, judging the certificate the client presents: `accept`, and the request that
+// follows gets "200 OK"; else the handshake ends in bad_certificate (after the client's
+// Finished at TLS 1.3, as the client sees it: once its own handshake completed).
+Behaviour tls_server_judging_client_cert(std::shared_ptr<const ServerCredentials> credentials, std::string priority,
+                                         bool accept);
 // An impostor: a GnuTLS server held to TLS 1.2 (so its flight travels in clear) whose
 // Certificate handshake message is replaced on the wire by one carrying `presented` (DER,
 // leaf first), record and handshake lengths rewritten. Everything else, the ServerKeyExchange
