@@ -18,7 +18,7 @@
 #   - lintian: no error or warning (accepted ones are overridden in packaging/lintian-overrides,
 #     each with its reason).
 #
-# Env: SOURCE_DIR, ORIGINSCAN (unused: the installed binary is tested), PACKAGE_BUILD_DIR
+# Env: SOURCE_DIR, ORIGINSCAN (only its --version: the installed binary is tested), PACKAGE_BUILD_DIR
 # (optional; default a fresh directory under the test's temp dir).
 source "$SOURCE_DIR/tests/e2e/lib/common.sh"
 python=/usr/bin/python3
@@ -28,8 +28,16 @@ for tool in cmake cpack dpkg dpkg-deb dpkg-shlibdeps lintian help2man man lexgro
     command -v "$tool" >/dev/null || { fail "$tool is not installed (ci/install-deps)"; e2e_end; }
 done
 
+# The build under test (normal or sanitizer) prints the same first line as the package will.
+version_lines() {
+    local nl=$'\n'
+    [[ $1 =~ ^originscan\ [0-9]+\.[0-9]+\.[0-9]+${nl}GnuTLS\ [0-9.]+\ \(built\ against\ [0-9.]+\)${nl}Boost\ [0-9.]+$ ]]
+}
+check "the build's --version: 'originscan VERSION', GnuTLS and Boost lines" version_lines "$("$ORIGINSCAN" --version)"
+
 # --- Build and package -------------------------------------------------------------------------
 build=${PACKAGE_BUILD_DIR:-$tmp/build}
+started=$SECONDS
 log=$tmp/build.log
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
@@ -54,6 +62,7 @@ if [[ ${#debs[@]} -ne 1 || ! -f ${debs[0]} ]]; then
     e2e_end
 fi
 deb=${debs[0]}
+echo "built and packaged in $((SECONDS - started)) s"
 version=$(dpkg-deb -f "$deb" Version)
 project_version=$(sed -nE 's/^project\(originscan VERSION ([0-9.]+).*/\1/p' "$SOURCE_DIR/CMakeLists.txt")
 check "package version $version is the project's ($project_version)" test "$version" = "$project_version"
