@@ -32,6 +32,7 @@
 #include "reports/summary.hpp"
 #include "rules/policy.hpp"
 #include "scanner/scanner.hpp"
+#include "scanner/versions.hpp"
 
 namespace originscan::app {
 namespace {
@@ -89,6 +90,14 @@ void print_help(const po::options_description& options, std::ostream& out = std:
               << options
               << "\nExit status: 0 all good, 1 policy failure, 2 bad usage or input, 3 internal or I/O error,\n"
                  "130 interrupted by SIGINT (143 by SIGTERM): the reports are still written, marked incomplete.\n";
+}
+
+// The first line is what help2man and scripts read; the library lines are for bug reports.
+void print_version() {
+    const scanner::LibraryVersions v = scanner::library_versions();
+    std::cout << "originscan " ORIGINSCAN_VERSION "\n"
+              << "GnuTLS " << v.gnutls_runtime << " (built against " << v.gnutls_compiled << ")\n"
+              << "Boost " << v.boost << "\n";
 }
 
 struct Cli {
@@ -343,7 +352,7 @@ int run(int argc, char** argv) {
             return args.empty() ? exit_usage : 0;
         }
         if (args[0] == "--version") {
-            std::cout << "originscan " ORIGINSCAN_VERSION "\n";
+            print_version();
             return 0;
         }
         if (args[0] != "scan") throw UsageError("unknown command \"" + args[0] + "\" (expected scan, --help, --version)");
