@@ -267,6 +267,21 @@ check "--prometheus -: the metrics on stdout, promtool accepts them" \
     bash -c 'cd "$1" && "$ORIGINSCAN" scan --ca-file "$3" --no-system-trust --origin "$2" --prometheus - 2>/dev/null |
         promtool check metrics' _ "$repo" "good.demo.test@127.0.0.1:$PORT_GOOD" "$CA_FILE"
 
+echo "== the GitHub job uploads the SARIF file its scan writes"
+if "$python" -c 'import yaml' 2>/dev/null; then
+    check "ci/github-actions.yml: --sarif FILE in the scan, FILE uploaded to code scanning, permission to" \
+        "$python" -c '
+import shlex, sys, yaml
+job = yaml.safe_load(open(sys.argv[1]))
+steps = job["jobs"]["scan"]["steps"]
+args = shlex.split(next(s for s in steps if s.get("run", "").endswith("ci/originscan-ci"))["env"]["ORIGINSCAN_ARGS"])
+upload = next(s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
+sys.exit(0 if upload["with"]["sarif_file"] == args[args.index("--sarif") + 1] and "cancelled()" in upload["if"]
+         and job["permissions"]["security-events"] == "write" else 1)' "$SOURCE_DIR/ci/github-actions.yml"
+else
+    echo "skip: python3-yaml not installed, ci/github-actions.yml is not checked"
+fi
+
 echo "== the example alert rules"
 examples=$SOURCE_DIR/examples/prometheus
 check "promtool check rules originscan-alerts.yml" promtool check rules "$examples/originscan-alerts.yml"
