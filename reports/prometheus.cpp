@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <optional>
 #include <unordered_set>
+#include <vector>
 #include <variant>
 
 #include "model/text.hpp"

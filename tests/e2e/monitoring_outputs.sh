@@ -211,9 +211,14 @@ slow=$repo/lists/slow.txt
     for ((i = 0; i < 100; i++)); do echo "silent$i.demo.test@127.0.0.1:$PORT_SILENT"; done
 } >"$slow"
 (cd "$repo" && exec "$ORIGINSCAN" scan --ca-file "$CA_FILE" --no-system-trust --http-port "$HTTP_PORT" \
-    --rules rules.json --timeout 30 --prometheus int.prom --sarif int.sarif lists/slow.txt) >"$tmp/int.out" 2>&1 &
+    --rules rules.json --timeout 30 --ndjson int.ndjson --prometheus int.prom --sarif int.sarif lists/slow.txt) \
+    >"$tmp/int.out" 2>&1 &
 pid=$!
-sleep 1.5
+# The signal once the two answering origins are done (the silent ones take 30 s each).
+for ((i = 0; i < 200; i++)); do
+    [[ -f $repo/int.ndjson && $(wc -l <"$repo/int.ndjson") -ge 2 ]] && break
+    sleep 0.1
+done
 kill -INT "$pid"
 wait "$pid"
 rc=$?
