@@ -14,6 +14,7 @@
 #   - interrupted (SIGINT) and output-failure (--ndjson /dev/full) runs still write both, marked
 #     incomplete, and both still validate;
 #   - --prometheus/--sarif take part in the clobber check and in the one-stdout rule;
+#   - the golden files of the unit tests pass the same tools;
 #   - the example alert rules pass promtool check rules and promtool test rules.
 #
 # Env: ORIGINSCAN (the binary), SOURCE_DIR (the source tree). Everything stays on loopback.
@@ -286,6 +287,12 @@ sys.exit(0 if upload["with"]["sarif_file"] == args[args.index("--sarif") + 1] an
 else
     echo "skip: python3-yaml not installed, ci/github-actions.yml is not checked"
 fi
+
+echo "== the golden files (tests/unit keeps them identical to what the writers produce)"
+golden=$SOURCE_DIR/tests/unit/golden
+check "promtool check metrics accepts golden/metrics.prom" promtool check metrics <"$golden/metrics.prom"
+cp "$golden/results.sarif" "$tmp/golden.sarif"
+check "sarif-multitool accepts golden/results.sarif" sarif_valid "$tmp/golden.sarif"
 
 echo "== the example alert rules"
 examples=$SOURCE_DIR/examples/prometheus

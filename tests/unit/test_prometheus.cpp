@@ -200,3 +200,7 @@ TEST_CASE("promtool parses the metrics, hostile label text included", "[promethe
     if (status == -1) WARN("promtool not installed (Debian package prometheus): parser check skipped");
     else CHECK(status == 0);
 }
+
+TEST_CASE("prometheus: golden file", "[prometheus]") {
+    check_golden("metrics.prom", render_prometheus(sample_report()));
+}

@@ -119,3 +119,21 @@ TEST_CASE("sarif text is valid UTF-8 with nothing unsafe raw, hostile subjects i
     CHECK(shows_nothing_raw(text, /*newlines=*/true));
     CHECK_NOTHROW(nlohmann::json::parse(text));
 }
+
+TEST_CASE("sarif: golden file", "[sarif]") {
+    Report report = sample_report();
+    for (auto& r : report.origins) r.origin.where = "origins.txt:" + std::to_string(3 + 2 * r.index);
+    check_golden("results.sarif", render_sarif(report, "/work/repo"));
+}
+
+TEST_CASE("sarif with hostile text everywhere: valid JSON, nothing unsafe raw, the text kept visible", "[sarif]") {
+    Report report = hostile_report();
+    for (auto& r : report.origins) r.origin.where = "o.txt:1";
+    const std::string text = render_sarif(report, "/w");
+    CHECK(shows_nothing_raw(text, /*newlines=*/true));
+    const auto log = nlohmann::json::parse(text);
+    REQUIRE(log["runs"][0]["results"].size() == 5);
+    // The message is made inert (model/text.hpp) before JSON escapes it: no forged line.
+    for (const auto& result : log["runs"][0]["results"])
+        CHECK(result["message"]["text"].get<std::string>().find('\n') == std::string::npos);
+}
