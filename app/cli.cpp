@@ -130,6 +130,9 @@ po::options_description scan_options(Cli& cli, RawOptions& raw) {
         ("junit", po::value(&cli.outputs.junit), "write the JUnit XML report")
         ("ndjson", po::value(&cli.outputs.ndjson),
          "stream one JSON object per origin as it completes ('-' for stdout)")
+        ("prometheus", po::value(&cli.outputs.prometheus),
+         "write metrics in the Prometheus text format (node_exporter textfile collector: a .prom file)")
+        ("sarif", po::value(&cli.outputs.sarif), "write SARIF 2.1.0 (GitHub code scanning): a result per violation at its list line")
         ("progress", po::bool_switch(&cli.progress), "show progress on stderr even when it is not a terminal")
         ("concurrency", po::value(&s.concurrency)->default_value(256), "connections in flight (an origin takes one per address)")
         ("timeout", po::value(&s.timeout_s)->default_value(10.0, "10"),
@@ -175,8 +178,8 @@ Cli parse_cli(const std::vector<std::string>& args, bool& help) {
     if (raw.http_port < 0 || raw.http_port > 65535) throw UsageError("--http-port must be 0 to 65535");
     s.http_port = static_cast<std::uint16_t>(raw.http_port);
     const auto& out = cli.outputs;
-    if ((out.json == "-") + (out.junit == "-") + (out.ndjson == "-") > 1)
-        throw UsageError("only one of --json, --junit and --ndjson can go to stdout ('-')");
+    if ((out.json == "-") + (out.junit == "-") + (out.ndjson == "-") + (out.prometheus == "-") + (out.sarif == "-") > 1)
+        throw UsageError("only one of --json, --junit, --ndjson, --prometheus and --sarif can go to stdout ('-')");
     if (vm.count("now")) {
         s.now = parse_rfc3339(now_text);
         if (!s.now) throw UsageError("--now \"" + now_text + "\": not an RFC 3339 time (e.g. 2026-01-31T12:00:00Z)");
@@ -233,7 +236,8 @@ void check_outputs_distinct(const Cli& cli) {
     };
     std::vector<Named> outputs, inputs;
     for (auto [what, path] : {std::pair{"--json", &cli.outputs.json}, {"--junit", &cli.outputs.junit},
-                              {"--ndjson", &cli.outputs.ndjson}})
+                              {"--ndjson", &cli.outputs.ndjson}, {"--prometheus", &cli.outputs.prometheus},
+                              {"--sarif", &cli.outputs.sarif}})
         if (!path->empty() && *path != "-") outputs.push_back({what, path, file_identity(*path)});
     const auto& s = cli.settings;
     for (const auto& list : s.lists) inputs.push_back({"the list", &list, file_identity(list)});
@@ -271,7 +275,8 @@ int scan_command(const std::vector<std::string>& args) {
     std::optional<Report> baseline;
     if (!settings.baseline_file.empty())
         baseline = reports::parse_report(read_input(settings.baseline_file), settings.baseline_file);
-    for (const auto* path : {&cli.outputs.json, &cli.outputs.junit, &cli.outputs.ndjson})
+    for (const auto* path : {&cli.outputs.json, &cli.outputs.junit, &cli.outputs.ndjson, &cli.outputs.prometheus,
+                             &cli.outputs.sarif})
         if (!path->empty()) reports::check_writable(*path);
 
     scanner::ScannerOptions options;
@@ -316,7 +321,8 @@ int scan_command(const std::vector<std::string>& args) {
     if (!report.complete) collector.add_unscanned();
     collector.finish(report);
 
-    const bool stdout_taken = cli.outputs.json == "-" || cli.outputs.junit == "-" || cli.outputs.ndjson == "-";
+    const bool stdout_taken = cli.outputs.json == "-" || cli.outputs.junit == "-" || cli.outputs.ndjson == "-" ||
+                              cli.outputs.prometheus == "-" || cli.outputs.sarif == "-";
     const std::string summary = reports::render_summary(report, !stdout_taken && isatty(STDOUT_FILENO) != 0);
     (stdout_taken ? std::cerr : std::cout) << summary << std::flush;
 

@@ -246,10 +246,6 @@ std::string escape_unsafe(std::string text) {
     return out;
 }
 
-std::string dump(const ordered& value, int indent) {
-    return escape_unsafe(value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace));
-}
-
 // Where the origins array goes in the rendered top level; split out so the origins can be
 // streamed between head and tail.
 constexpr std::string_view origins_placeholder = "\"origins\": \"@originscan-origins@\"";
@@ -270,7 +266,7 @@ std::string frame(const Report& report) {
     for (const RemovedOrigin& r : report.removed)
         removed.push_back(ordered{{"input", r.input}, {"baseline_mode", to_string(r.baseline_mode)}});
     out["removed"] = std::move(removed);
-    return dump(out, 2) + "\n";
+    return json_text(out, 2) + "\n";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -614,6 +610,10 @@ private:
 
 }  // namespace
 
+std::string json_text(const nlohmann::ordered_json& value, int indent) {
+    return escape_unsafe(value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
 nlohmann::ordered_json report_to_json(const Report& report) { return ordered::parse(render_json(report)); }
 
 JsonFrame json_frame(const Report& report) {
@@ -626,7 +626,7 @@ JsonFrame json_frame(const Report& report) {
 
 std::string json_origin(const OriginResult& result, std::int64_t judged_at) {
     // Two levels deep: inside the top-level object and the origins array.
-    const std::string flat = dump(origin_json(result, judged_at), 2);
+    const std::string flat = json_text(origin_json(result, judged_at), 2);
     std::string out = "    ";
     out.reserve(flat.size() + flat.size() / 8);
     for (const char c : flat) {
@@ -637,7 +637,7 @@ std::string json_origin(const OriginResult& result, std::int64_t judged_at) {
 }
 
 std::string ndjson_origin(const OriginResult& result, std::int64_t judged_at) {
-    return dump(origin_json(result, judged_at), -1);
+    return json_text(origin_json(result, judged_at), -1);
 }
 
 std::string render_json(const Report& report) {
