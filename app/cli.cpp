@@ -4,6 +4,7 @@
 #include "app/input_file.hpp"
 #include "app/origin_lists.hpp"
 #include "app/progress.hpp"
+#include "app/terminal.hpp"
 #include "app/usage_error.hpp"
 
 #include <fcntl.h>
@@ -96,6 +97,8 @@ struct Cli {
     std::vector<std::string> origin_specs;
     OutputPaths outputs;
     bool progress = false;
+    bool quiet = false;
+    bool no_color = false;
 };
 
 // Options whose text is checked after parsing (a uint16_t would take "-1" as 65535).
@@ -121,7 +124,10 @@ po::options_description scan_options(Cli& cli, RawOptions& raw) {
         ("junit", po::value(&cli.outputs.junit), "write the JUnit XML report")
         ("ndjson", po::value(&cli.outputs.ndjson),
          "stream one JSON object per origin as it completes ('-' for stdout)")
-        ("progress", po::bool_switch(&cli.progress), "show progress on stderr even when it is not a terminal")
+        ("progress", po::bool_switch(&cli.progress),
+         "show progress on stderr even when it is not a terminal (there: a line every 10 s and a last one)")
+        ("quiet,q", po::bool_switch(&cli.quiet), "summary: only the violations and one counts line; no progress")
+        ("no-color", po::bool_switch(&cli.no_color), "no colour (also off with NO_COLOR set, TERM=dumb, or not a terminal)")
         ("concurrency", po::value(&s.concurrency)->default_value(256), "connections in flight (an origin takes one per address)")
         ("timeout", po::value(&s.timeout_s)->default_value(10.0, "10"),
          "per-origin deadline in seconds for resolve, connect and handshake: 0.001 to 3600, "
@@ -290,7 +296,9 @@ int scan_command(const std::vector<std::string>& args) {
     std::optional<std::string> internal_error;
     {
         std::optional<Progress> progress;
-        if (cli.progress || isatty(STDERR_FILENO)) progress.emplace(collector.live(), lists.size(), isatty(STDERR_FILENO));
+        const Display stderr_display = display_of(STDERR_FILENO);
+        if (cli.progress || (stderr_display != Display::lines && !cli.quiet))
+            progress.emplace(collector.live(), lists.size(), stderr_display);
         auto source = lists.source();
         try {
             engine.scan(*source,
@@ -308,7 +316,9 @@ int scan_command(const std::vector<std::string>& args) {
     collector.finish(report);
 
     const bool stdout_taken = cli.outputs.json == "-" || cli.outputs.junit == "-" || cli.outputs.ndjson == "-";
-    const std::string summary = reports::render_summary(report, !stdout_taken && isatty(STDOUT_FILENO) != 0);
+    const bool color = color_wanted(stdout_taken ? STDERR_FILENO : STDOUT_FILENO, cli.no_color);
+    const std::string summary =
+        cli.quiet ? reports::render_quiet_summary(report, color) : reports::render_summary(report, color);
     (stdout_taken ? std::cerr : std::cout) << summary << std::flush;
 
     if (internal_error) std::cerr << "originscan: internal error: " << *internal_error << "\n";
