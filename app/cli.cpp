@@ -126,7 +126,7 @@ po::options_description scan_options(Cli& cli, RawOptions& raw) {
          "stream one JSON object per origin as it completes ('-' for stdout)")
         ("progress", po::bool_switch(&cli.progress),
          "show progress on stderr even when it is not a terminal (there: a line every 10 s and a last one)")
-        ("quiet,q", po::bool_switch(&cli.quiet), "summary: only the violations and one counts line; no progress")
+        ("quiet", po::bool_switch(&cli.quiet), "summary: only the violations and one counts line; no progress")
         ("no-color", po::bool_switch(&cli.no_color), "no colour (also off with NO_COLOR set, TERM=dumb, or not a terminal)")
         ("concurrency", po::value(&s.concurrency)->default_value(256), "connections in flight (an origin takes one per address)")
         ("timeout", po::value(&s.timeout_s)->default_value(10.0, "10"),
