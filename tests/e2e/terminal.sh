@@ -19,7 +19,11 @@ good="good.demo.test@127.0.0.1:$PORT_GOOD"
 self_signed="self-signed.demo.test@127.0.0.1:$PORT_SELF_SIGNED"
 silent="silent.demo.test@127.0.0.1:$PORT_SILENT"
 printf '{"rules": [{"match": "*.demo.test", "min_mode": "strict"}]}\n' >"$tmp/rules.json"
-scan=("$ORIGINSCAN" scan --ca-file "$CA_FILE" --no-system-trust --http-port 0 --timeout 1.2
+# Long enough for the progress line to be drawn (every 0.5 s) while the silent origin waits, and
+# for the handshakes under ASan's slowness.
+timeout_s=1.2
+asan_build && timeout_s=3
+scan=("$ORIGINSCAN" scan --ca-file "$CA_FILE" --no-system-trust --http-port 0 --timeout "$timeout_s"
       --rules "$tmp/rules.json" --origin "$good" --origin "$self_signed" --origin "$silent")
 
 # on_pty NAME [VAR=VALUE...] -- [OPTIONS...]: the scan on a pty (stdout and stderr both), its
