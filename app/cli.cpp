@@ -4,6 +4,7 @@
 #include "app/input_file.hpp"
 #include "app/origin_lists.hpp"
 #include "app/progress.hpp"
+#include "app/terminal.hpp"
 #include "app/usage_error.hpp"
 
 #include <fcntl.h>
@@ -105,6 +106,8 @@ struct Cli {
     std::vector<std::string> origin_specs;
     OutputPaths outputs;
     bool progress = false;
+    bool quiet = false;
+    bool no_color = false;
 };
 
 // Options whose text is checked after parsing (a uint16_t would take "-1" as 65535).
@@ -133,7 +136,10 @@ po::options_description scan_options(Cli& cli, RawOptions& raw) {
         ("prometheus", po::value(&cli.outputs.prometheus),
          "write metrics in the Prometheus text format (node_exporter textfile collector: a .prom file)")
         ("sarif", po::value(&cli.outputs.sarif), "write SARIF 2.1.0 (GitHub code scanning): a result per violation at its list line")
-        ("progress", po::bool_switch(&cli.progress), "show progress on stderr even when it is not a terminal")
+        ("progress", po::bool_switch(&cli.progress),
+         "show progress on stderr even when it is not a terminal (there: a line every 10 s and a last one)")
+        ("quiet", po::bool_switch(&cli.quiet), "summary: only the violations and one counts line; no progress")
+        ("no-color", po::bool_switch(&cli.no_color), "no colour (also off with NO_COLOR set, TERM=dumb, or not a terminal)")
         ("concurrency", po::value(&s.concurrency)->default_value(256), "connections in flight (an origin takes one per address)")
         ("timeout", po::value(&s.timeout_s)->default_value(10.0, "10"),
          "per-origin deadline in seconds for resolve, connect and handshake: 0.001 to 3600, "
@@ -304,7 +310,9 @@ int scan_command(const std::vector<std::string>& args) {
     std::optional<std::string> internal_error;
     {
         std::optional<Progress> progress;
-        if (cli.progress || isatty(STDERR_FILENO)) progress.emplace(collector.live(), lists.size(), isatty(STDERR_FILENO));
+        const Display stderr_display = display_of(STDERR_FILENO);
+        if (cli.progress || (stderr_display != Display::lines && !cli.quiet))
+            progress.emplace(collector.live(), lists.size(), stderr_display);
         auto source = lists.source();
         try {
             engine.scan(*source,
@@ -323,7 +331,9 @@ int scan_command(const std::vector<std::string>& args) {
 
     const bool stdout_taken = cli.outputs.json == "-" || cli.outputs.junit == "-" || cli.outputs.ndjson == "-" ||
                               cli.outputs.prometheus == "-" || cli.outputs.sarif == "-";
-    const std::string summary = reports::render_summary(report, !stdout_taken && isatty(STDOUT_FILENO) != 0);
+    const bool color = color_wanted(stdout_taken ? STDERR_FILENO : STDOUT_FILENO, cli.no_color);
+    const std::string summary =
+        cli.quiet ? reports::render_quiet_summary(report, color) : reports::render_summary(report, color);
     (stdout_taken ? std::cerr : std::cout) << summary << std::flush;
 
     if (internal_error) std::cerr << "originscan: internal error: " << *internal_error << "\n";

@@ -185,7 +185,9 @@ void Collector::emit(OriginResult& result) {
     const std::string line = ndjson_ >= 0 ? reports::ndjson_origin(result, judged_at) + "\n" : std::string();
     const std::string json = json_ ? reports::json_origin(result, judged_at) : std::string();
     const std::string junit =
-        junit_ ? reports::junit_testcase(result, judged_at, run_.settings.expiry_days) : std::string();
+        junit_ ? reports::junit_testcase(result, judged_at, run_.settings.expiry_days,
+                                         lists_.is_duplicate(result.index) || lists_.duplicates_of(result.index))
+               : std::string();
     // One series per origin identity: a line that repeats an origin adds none.
     const std::string prometheus =
         prometheus_ && !lists_.is_duplicate(result.index) ? reports::prometheus_origin(result) : std::string();

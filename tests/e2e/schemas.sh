@@ -106,6 +106,18 @@ XML
 reject "failure before skipped" <<'XML'
 <testsuites><testsuite name="s"><testcase name="t"><failure message="m"/><skipped/></testcase></testsuite></testsuites>
 XML
+reject "two failures in one testcase (readers keep the first or count two tests)" <<'XML'
+<testsuites><testsuite name="s"><testcase name="t"><failure type="a"/><failure type="b"/></testcase></testsuite></testsuites>
+XML
+reject "the facts twice (a failure and a system-out)" <<'XML'
+<testsuites><testsuite name="s"><testcase name="t"><failure type="a">facts</failure><system-out>facts</system-out></testcase></testsuite></testsuites>
+XML
+reject "two testcases of one name" <<'XML'
+<testsuites><testsuite name="s"><testcase name="t"/><testcase name="t"/></testsuite></testsuites>
+XML
+reject "two testcases of one name in a lone testsuite" <<'XML'
+<testsuite name="s"><testcase name="t"/><testcase name="t"/></testsuite>
+XML
 reject "a testcase as the root" <<'XML'
 <testcase name="t"/>
 XML
