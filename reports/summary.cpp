@@ -7,6 +7,7 @@
 
 #include "reports/format.hpp"
 #include "rules/classify.hpp"
+#include "rules/origin_ca.hpp"
 
 namespace originscan::reports {
 namespace {
@@ -103,6 +104,9 @@ Row origin_row(const OriginResult& r, std::int64_t judged_at) {
     }
     if (const std::string addresses = addresses_note(r, judged_at); !addresses.empty())
         note = note.empty() ? addresses : addresses + "; " + note;
+    const auto& reasons_list = r.classification.reasons;
+    if (std::find(reasons_list.begin(), reasons_list.end(), Reason::origin_ca_not_loaded) != reasons_list.end())
+        note = note.empty() ? rules::origin_ca_note() : note + "; " + rules::origin_ca_note();
     const std::string reasons = r.classification.reasons.empty() ? "-" : join(r.classification.reasons);
     return {{cell(r.origin.input, columns[c_origin].max), std::string(to_string(r.classification.cls)),
              std::string(to_string(r.classification.mode)), cell(tls_version, columns[c_tls].max),
