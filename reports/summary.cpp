@@ -104,9 +104,6 @@ Row origin_row(const OriginResult& r, std::int64_t judged_at) {
     }
     if (const std::string addresses = addresses_note(r, judged_at); !addresses.empty())
         note = note.empty() ? addresses : addresses + "; " + note;
-    const auto& reasons_list = r.classification.reasons;
-    if (std::find(reasons_list.begin(), reasons_list.end(), Reason::origin_ca_not_loaded) != reasons_list.end())
-        note = note.empty() ? rules::origin_ca_note() : note + "; " + rules::origin_ca_note();
     const std::string reasons = r.classification.reasons.empty() ? "-" : join(r.classification.reasons);
     return {{cell(r.origin.input, columns[c_origin].max), std::string(to_string(r.classification.cls)),
              std::string(to_string(r.classification.mode)), cell(tls_version, columns[c_tls].max),
@@ -168,6 +165,13 @@ std::string render_summary(const Report& report, bool color) {
     for (const OriginResult& r : report.origins) rows.push_back(origin_row(r, report.judged_at));
     render_table(out, rows, color);
     out += "\n";
+    // Said once, under the table: too long for a row's note.
+    const auto origin_ca_missing = [](const OriginResult& r) {
+        const auto& reasons = r.classification.reasons;
+        return std::find(reasons.begin(), reasons.end(), Reason::origin_ca_not_loaded) != reasons.end();
+    };
+    if (std::any_of(report.origins.begin(), report.origins.end(), origin_ca_missing))
+        out += "origin-ca-not-loaded: " + rules::origin_ca_note() + "\n\n";
 
     const Tally tally = summarize(report);
     const auto& by_class = tally.by_class;
