@@ -85,8 +85,9 @@ status=0
 check "a malformed ranges file: exit 2 (got $status)" test "$status" -eq 2
 check "... naming FILE:LINE" grep -qF "$tmp/ranges-bad.txt:3: \"10.0.0.1/8\"" "$tmp/bad.err"
 status=0
-"$ORIGINSCAN" scan "${common[@]}" --edge-ranges "$tmp/missing.txt" "$tmp/edge-origins.txt" >/dev/null 2>&1 || status=$?
+"$ORIGINSCAN" scan "${common[@]}" --edge-ranges "$tmp/missing.txt" "$tmp/edge-origins.txt" >/dev/null 2>"$tmp/missing.err" || status=$?
 check "a missing ranges file: exit 2 (got $status)" test "$status" -eq 2
+check "... naming the option and the file" grep -qF -- "--edge-ranges $tmp/missing.txt: No such file" "$tmp/missing.err"
 
 # --- the Cloudflare Origin CA -----------------------------------------------------------------
 origin_ca="origin-ca.demo.test@127.0.0.1:$PORT_ORIGIN_CA"

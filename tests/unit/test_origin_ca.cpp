@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "reports/junit.hpp"
+#include "reports/summary.hpp"
 #include "rules/classify.hpp"
 #include "rules/origin_ca.hpp"
 
@@ -137,4 +139,25 @@ TEST_CASE("origin CA: origin-ca-not-loaded only when the missing issuer is the O
         t.trust.path = {0, 1};
         CHECK(rules::origin_ca_not_loaded(t));
     }
+}
+
+TEST_CASE("origin CA: the summary and the JUnit say how to fix it", "[rules][origin-ca][reports]") {
+    OriginResult r;
+    r.origin.input = r.origin.name = "origin.example.com";
+    r.scanned = true;
+    Probe p;
+    p.address = "192.0.2.7";
+    p.outcome = origin_ca_leaf();
+    r.observation.probes = {p};
+    r.classification = rules::classify(r.observation, now);
+    Report report;
+    report.judged_at = now;
+    report.origins = {r};
+    const std::string summary = reports::render_summary(report, false);
+    CHECK(summary.find("origin-ca-not-loaded: " + rules::origin_ca_note()) != std::string::npos);
+    CHECK(reports::junit_testcase(r, now, 14).find("fix: " + rules::origin_ca_note()) != std::string::npos);
+    // Not said where the reason is absent.
+    report.origins[0].observation.probes[0].outcome = origin_ca_leaf("CN=Example CA");
+    report.origins[0].classification = rules::classify(report.origins[0].observation, now);
+    CHECK(reports::render_summary(report, false).find("origin-ca-not-loaded") == std::string::npos);
 }
