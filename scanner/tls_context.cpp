@@ -184,6 +184,7 @@ bool has_anchor_with(gnutls_x509_trust_list_t trust, const std::vector<std::stri
             found = std::find(fingerprints.begin(), fingerprints.end(), hex(digest.data(), digest.size())) !=
                     fingerprints.end();
     }
+    if (iter != nullptr) gnutls_x509_trust_list_iter_deinit(iter);  // ended by an error, not at the end
     return found;
 }
 
