@@ -3,7 +3,9 @@
 #include "app/collector.hpp"
 #include "app/input_file.hpp"
 #include "app/origin_lists.hpp"
+#include "app/pin.hpp"
 #include "app/progress.hpp"
+#include "app/scanner_setup.hpp"
 #include "app/terminal.hpp"
 #include "app/usage_error.hpp"
 
@@ -31,6 +33,7 @@
 #include "reports/json_report.hpp"
 #include "reports/junit.hpp"
 #include "reports/summary.hpp"
+#include "rules/edge_ranges.hpp"
 #include "rules/policy.hpp"
 #include "scanner/scanner.hpp"
 #include "scanner/versions.hpp"
@@ -83,6 +86,7 @@ std::int64_t now_ms() {
 
 void print_help(const po::options_description& options, std::ostream& out = std::cout) {
     out << "Usage: originscan scan [OPTIONS] [LIST...]\n"
+                 "       originscan pin [OPTIONS] ORIGIN...   (the pins each origin presents; pin --help)\n"
                  "       originscan --version | --help\n\n"
                  "Connects to each origin the way a CDN edge does (its address, the proxied name as SNI),\n"
                  "classifies it as pin-matching, ca-trusted, self-signed, plaintext or unreachable, and\n"
@@ -104,6 +108,7 @@ void print_version() {
 struct Cli {
     ScanSettings settings;
     std::vector<std::string> origin_specs;
+    std::string edge_ranges_file;  // --edge-ranges; empty: rules::cloudflare_ranges()
     OutputPaths outputs;
     bool progress = false;
     bool quiet = false;
@@ -128,6 +133,9 @@ po::options_description scan_options(Cli& cli, RawOptions& raw) {
         ("no-system-trust", po::bool_switch()->notifier([&s](bool v) { s.system_trust = !v; }),
          "trust only the --ca-file bundles")
         ("rules", po::value(&s.rules_file), "policy: minimum modes and pins (JSON, comments allowed)")
+        ("edge-ranges", po::value(&cli.edge_ranges_file),
+         "the edge's own addresses, never connected to: one CIDR a line, '#' comments (default: "
+         "Cloudflare's published ranges)")
         ("baseline", po::value(&s.baseline_file), "an earlier JSON report; a lower mode now is a downgrade")
         ("json", po::value(&cli.outputs.json), "write the JSON report ('-' for stdout)")
         ("junit", po::value(&cli.outputs.junit), "write the JUnit XML report")
@@ -250,6 +258,8 @@ void check_outputs_distinct(const Cli& cli) {
     for (const auto& ca : s.ca_files) inputs.push_back({"--ca-file", &ca, file_identity(ca)});
     if (!s.rules_file.empty()) inputs.push_back({"--rules", &s.rules_file, file_identity(s.rules_file)});
     if (!s.baseline_file.empty()) inputs.push_back({"--baseline", &s.baseline_file, file_identity(s.baseline_file)});
+    if (!cli.edge_ranges_file.empty())
+        inputs.push_back({"--edge-ranges", &cli.edge_ranges_file, file_identity(cli.edge_ranges_file)});
     for (std::size_t i = 0; i < outputs.size(); ++i) {
         const Named& out = outputs[i];
         if (out.id.char_device) continue;
@@ -285,12 +295,7 @@ int scan_command(const std::vector<std::string>& args) {
                              &cli.outputs.sarif})
         if (!path->empty()) reports::check_writable(*path);
 
-    scanner::ScannerOptions options;
-    options.ca_files = settings.ca_files;
-    options.system_trust = settings.system_trust;
-    options.concurrency = settings.concurrency;
-    options.timeout = std::chrono::milliseconds(std::llround(settings.timeout_s * 1000));
-    options.http_port = settings.http_port;
+    scanner::ScannerOptions options = scanner_options(settings, cli.edge_ranges_file);  // EdgeRangesError: exit 2
 #ifdef ORIGINSCAN_TEST_HOOKS
     options.test_hook = test_hook_from_env();
 #endif
@@ -371,8 +376,11 @@ int run(int argc, char** argv) {
             print_version();
             return 0;
         }
-        if (args[0] != "scan") throw UsageError("unknown command \"" + args[0] + "\" (expected scan, --help, --version)");
-        return scan_command({args.begin() + 1, args.end()});
+        const std::vector<std::string> rest(args.begin() + 1, args.end());
+        if (args[0] == "pin") return pin_command(rest);
+        if (args[0] != "scan")
+            throw UsageError("unknown command \"" + args[0] + "\" (expected scan, pin, --help, --version)");
+        return scan_command(rest);
     } catch (const UsageError& e) {
         std::cerr << "originscan: " << e.what() << "\n";
         return exit_usage;
@@ -381,6 +389,9 @@ int run(int argc, char** argv) {
         return exit_usage;
     } catch (const reports::ReportError& e) {
         std::cerr << "originscan: --baseline " << e.what() << "\n";
+        return exit_usage;
+    } catch (const rules::EdgeRangesError& e) {
+        std::cerr << "originscan: --edge-ranges " << e.what() << "\n";
         return exit_usage;
     } catch (const scanner::TrustError& e) {
         std::cerr << "originscan: " << e.what() << "\n";

@@ -49,6 +49,10 @@ struct TrustFacts {
     std::vector<std::size_t> path;
     // The trust anchor the path ends at, from the trust store; empty when none was reached.
     std::optional<CertFacts> anchor;
+    // A loaded trust anchor is one of the Cloudflare Origin CA roots (by the SHA-256 of its
+    // DER, ScannerOptions::origin_ca_fingerprints): the same for every probe of a scan. Not
+    // in the JSON report (read back: false); the reason it decides (origin-ca-not-loaded) is.
+    bool origin_ca_loaded = false;
 };
 
 struct TlsFacts {

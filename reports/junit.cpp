@@ -9,6 +9,7 @@
 
 #include "reports/format.hpp"
 #include "rules/classify.hpp"
+#include "rules/origin_ca.hpp"
 
 namespace originscan::reports {
 namespace {
@@ -105,6 +106,8 @@ std::string facts(const OriginResult& r, std::int64_t judged_at) {
     line("class", to_string(c.cls));
     line("allowed mode", to_string(c.mode));
     line("reasons", c.reasons.empty() ? std::string("none") : join(c.reasons));
+    if (std::find(c.reasons.begin(), c.reasons.end(), Reason::origin_ca_not_loaded) != c.reasons.end())
+        line("fix", rules::origin_ca_note());
     if (v.required_mode) line("required mode", to_string(*v.required_mode));
     if (v.baseline_mode)
         line("baseline mode", std::string(to_string(*v.baseline_mode)) + " (" + std::string(to_string(v.change)) + ")");

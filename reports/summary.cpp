@@ -7,6 +7,7 @@
 
 #include "reports/format.hpp"
 #include "rules/classify.hpp"
+#include "rules/origin_ca.hpp"
 
 namespace originscan::reports {
 namespace {
@@ -178,6 +179,13 @@ std::string render_summary(const Report& report, bool color) {
     for (const OriginResult& r : report.origins) rows.push_back(origin_row(r, report.judged_at));
     render_table(out, rows, color);
     out += "\n";
+    // Said once, under the table: too long for a row's note.
+    const auto origin_ca_missing = [](const OriginResult& r) {
+        const auto& reasons = r.classification.reasons;
+        return std::find(reasons.begin(), reasons.end(), Reason::origin_ca_not_loaded) != reasons.end();
+    };
+    if (std::any_of(report.origins.begin(), report.origins.end(), origin_ca_missing))
+        out += "origin-ca-not-loaded: " + rules::origin_ca_note() + "\n\n";
 
     const Tally tally = summarize(report);
     const auto& by_class = tally.by_class;

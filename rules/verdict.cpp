@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "rules/classify.hpp"
+#include "rules/edge_ranges.hpp"
 #include "rules/policy.hpp"
 
 namespace originscan::rules {
@@ -66,6 +67,10 @@ Verdict judge(const OriginResult& result, const Rule* rule, bool have_baseline,
     if (fails_on(settings, Violation::expiring) &&
         path_expiring(result.observation, now, settings.expiry_days))
         verdict.violations.push_back(Violation::expiring);
+    // Always, whatever the other addresses gave: the edge was never the origin, and the list
+    // must name the origin's own address.
+    if (std::any_of(result.observation.probes.begin(), result.observation.probes.end(), is_edge_probe))
+        verdict.violations.push_back(Violation::edge_address);
     return verdict;
 }
 

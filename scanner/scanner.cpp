@@ -346,7 +346,9 @@ struct AddressWork {
 
 struct Scanner::Impl {
     explicit Impl(ScannerOptions o)
-        : options(std::move(o)), tls(options.ca_files, options.system_trust), resolver(options.resolver_threads) {}
+        : options(std::move(o)),
+          tls(options.ca_files, options.system_trust, options.origin_ca_fingerprints),
+          resolver(options.resolver_threads) {}
 
     awaitable<void> worker(ThreadState& ts);
     awaitable<void> stop_watch(ThreadState& ts);
@@ -660,6 +662,11 @@ awaitable<void> Scanner::Impl::probe_address(Conn& conn, const Origin& origin, c
                                              Probe& probe) {
     probe.address = address.to_string();
     auto fail = [&](Reason reason, std::string detail) { probe.outcome = Failure{reason, std::move(detail)}; };
+    // Before any connection, whatever the time left: the edge would answer for the origin with
+    // its own certificate.
+    if (const IpRange* edge = find_range(options.edge_ranges, probe.address))
+        co_return fail(Reason::edge_address,
+                       probe.address + " is in the edge's range " + edge->to_string() + ": not connected to");
     if (conn.timed_out) co_return fail(Reason::timeout, "the deadline passed before " + probe.address + " had its turn");
     const auto connect_start = Clock::now();
     tcp::endpoint endpoint(address, origin.port);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "model/ip_range.hpp"
 #include "model/observation.hpp"
 #include "model/origin.hpp"
 
@@ -25,6 +26,12 @@ struct ScannerOptions {
     std::uint16_t http_port = 80;       // probed when the TLS port refuses; 0: never
     unsigned threads = 0;               // event-loop threads; 0: one per core
     unsigned resolver_threads = 64;     // getaddrinfo threads doing wanted lookups at once
+    // The edge's own addresses (rules/edge_ranges.hpp): never connected to. A probe of one is
+    // Failure{edge_address}. Empty: every address is probed.
+    std::vector<IpRange> edge_ranges;
+    // SHA-256 fingerprints (lower-case hex of the DER) of the Cloudflare Origin CA roots
+    // (rules/origin_ca.hpp): TrustFacts::origin_ca_loaded says whether a loaded anchor has one.
+    std::vector<std::string> origin_ca_fingerprints;
     // Tests only: called on a scanner thread before each origin is scanned, to inject a
     // failure (whatever it throws fails the scan as a throwing sink would). Empty in the app.
     std::function<void(std::size_t index, const Origin& origin)> test_hook;

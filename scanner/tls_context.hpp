@@ -16,7 +16,10 @@ class TlsContext {
 public:
     // Throws TrustError (scanner.hpp) for an unreadable or certificate-less --ca-file, or
     // when no trust anchor at all would be loaded.
-    TlsContext(const std::vector<std::string>& ca_files, bool system_trust);
+    // `origin_ca_fingerprints`: SHA-256 of the DER (lower-case hex) of the Cloudflare Origin CA
+    // roots; whether any loaded anchor has one goes into every TrustFacts (origin_ca_loaded).
+    TlsContext(const std::vector<std::string>& ca_files, bool system_trust,
+               const std::vector<std::string>& origin_ca_fingerprints = {});
 
     gnutls_certificate_credentials_t credentials() const { return creds_.get(); }
     gnutls_priority_t priority() const { return priority_.get(); }  // the edge's offer
@@ -32,6 +35,7 @@ private:
     PriorityPtr priority_;
     PriorityPtr broad_priority_;
     TrustPtr trust_;
+    bool origin_ca_loaded_ = false;
 };
 
 // What the scanner examines of a presented chain. GnuTLS's certificate code looks extensions

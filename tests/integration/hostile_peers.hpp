@@ -193,12 +193,12 @@ private:
 
 using Behaviour = std::function<void(Connection&)>;
 
-// A listener on 127.0.0.1:0 and its accept thread.
+// A listener on 127.0.0.1:0 (or another address of 127/8) and its accept thread.
 class LoopbackServer {
 public:
     // Without a behaviour every connection is accepted and held open, silently, until the
     // client closes it (then it is closed too) or the server stops.
-    explicit LoopbackServer(Behaviour behaviour = {});
+    explicit LoopbackServer(Behaviour behaviour = {}, const char* address = "127.0.0.1");
     ~LoopbackServer();
     LoopbackServer(const LoopbackServer&) = delete;
     LoopbackServer& operator=(const LoopbackServer&) = delete;
