@@ -210,7 +210,8 @@ OriginLists::OriginLists(const std::vector<std::string>& specs, const std::vecto
             if (too_long) error(std::move(*too_long));
             // A list that came out empty (a failed export, the wrong file) is a mistake to say,
             // not a run with fewer origins: its origins would just be gone.
-            else if (specs_read == 0) error(shown + ": no origins (the list is empty, or holds only comments and blank lines)");
+            else if (specs_read == 0)
+                error(shown + ": no origins (the list is empty, or holds only comments and blank lines)");
         }
     } catch (const InputInterrupted&) {
         interrupted_ = true;  // the run is to stop: it has the origins read so far

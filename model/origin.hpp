@@ -71,7 +71,8 @@ std::string_view without_bom(std::string_view text);
 // the line holds no spec.
 std::string_view origin_line_spec(std::string_view line);
 
-// A whole list file (after its byte order mark, if any): '#' starts a comment, blank lines are skipped, every other line is a spec.
+// A whole list file (after its byte order mark, if any): '#' starts a comment, blank lines are
+// skipped, every other line is a spec.
 OriginList parse_origin_list(std::string_view text, std::string_view source);
 
 }  // namespace originscan
