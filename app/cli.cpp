@@ -128,35 +128,35 @@ po::options_description scan_options(Cli& cli, RawOptions& raw) {
     po::options_description d("Options");
     auto& s = cli.settings;
     d.add_options()
-        ("origin", po::value(&cli.origin_specs)->composing(), "add one origin (repeatable)")
-        ("ca-file", po::value(&s.ca_files)->composing(), "add trust anchors from a PEM bundle (repeatable)")
+        ("origin", po::value(&cli.origin_specs)->composing()->value_name("SPEC"), "add one origin (repeatable)")
+        ("ca-file", po::value(&s.ca_files)->composing()->value_name("PEM"), "add trust anchors from a PEM bundle (repeatable)")
         ("no-system-trust", po::bool_switch()->notifier([&s](bool v) { s.system_trust = !v; }),
          "trust only the --ca-file bundles")
-        ("rules", po::value(&s.rules_file), "policy: minimum modes and pins (JSON, comments allowed)")
-        ("edge-ranges", po::value(&cli.edge_ranges_file),
+        ("rules", po::value(&s.rules_file)->value_name("FILE"), "policy: minimum modes and pins (JSON, comments allowed)")
+        ("edge-ranges", po::value(&cli.edge_ranges_file)->value_name("FILE"),
          "the edge's own addresses, never connected to: one CIDR a line, '#' comments (default: "
          "Cloudflare's published ranges)")
-        ("baseline", po::value(&s.baseline_file), "an earlier JSON report; a lower mode now is a downgrade")
-        ("json", po::value(&cli.outputs.json), "write the JSON report ('-' for stdout)")
-        ("junit", po::value(&cli.outputs.junit), "write the JUnit XML report")
-        ("ndjson", po::value(&cli.outputs.ndjson),
+        ("baseline", po::value(&s.baseline_file)->value_name("FILE"), "an earlier JSON report; a lower mode now is a downgrade")
+        ("json", po::value(&cli.outputs.json)->value_name("FILE"), "write the JSON report ('-' for stdout)")
+        ("junit", po::value(&cli.outputs.junit)->value_name("FILE"), "write the JUnit XML report")
+        ("ndjson", po::value(&cli.outputs.ndjson)->value_name("FILE"),
          "stream one JSON object per origin as it completes ('-' for stdout)")
-        ("prometheus", po::value(&cli.outputs.prometheus),
+        ("prometheus", po::value(&cli.outputs.prometheus)->value_name("FILE"),
          "write metrics in the Prometheus text format (node_exporter textfile collector: a .prom file)")
-        ("sarif", po::value(&cli.outputs.sarif), "write SARIF 2.1.0 (GitHub code scanning): a result per violation at its list line")
+        ("sarif", po::value(&cli.outputs.sarif)->value_name("FILE"), "write SARIF 2.1.0 (GitHub code scanning): a result per violation at its list line")
         ("progress", po::bool_switch(&cli.progress),
          "show progress on stderr even when it is not a terminal (there: a line every 10 s and a last one)")
         ("quiet", po::bool_switch(&cli.quiet), "summary: only the violations and one counts line; no progress")
         ("no-color", po::bool_switch(&cli.no_color), "no colour (also off with NO_COLOR set, TERM=dumb, or not a terminal)")
-        ("concurrency", po::value(&s.concurrency)->default_value(256), "connections in flight (an origin takes one per address)")
-        ("timeout", po::value(&s.timeout_s)->default_value(10.0, "10"),
+        ("concurrency", po::value(&s.concurrency)->default_value(256)->value_name("N"), "connections in flight (an origin takes one per address)")
+        ("timeout", po::value(&s.timeout_s)->default_value(10.0, "10")->value_name("SECONDS"),
          "per-origin deadline in seconds for resolve, connect and handshake: 0.001 to 3600, "
          "rounded to whole milliseconds (less than 1 ms is an error)")
-        ("http-port", po::value(&http_port)->default_value(80),
+        ("http-port", po::value(&http_port)->default_value(80)->value_name("N"),
          "probed for plaintext when the TLS port refuses (0: off)")
-        ("now", po::value(&now_text), "judge certificate validity at this RFC 3339 time")
-        ("fail-on", po::value(&fail_on_text), "also fail on: unreachable, expiring (comma list)")
-        ("expiry-days", po::value(&s.expiry_days)->default_value(14),
+        ("now", po::value(&now_text)->value_name("TIME"), "judge certificate validity at this RFC 3339 time")
+        ("fail-on", po::value(&fail_on_text)->value_name("WHAT"), "also fail on: unreachable, expiring (comma list)")
+        ("expiry-days", po::value(&s.expiry_days)->default_value(14)->value_name("N"),
          "with --fail-on expiring: fail when a certificate expires within N days")
         ("help,h", "show this help");
     return d;

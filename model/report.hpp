@@ -30,8 +30,9 @@ struct ScanSettings {
 
 // An origin that was in the baseline but is not in this scan.
 struct RemovedOrigin {
-    std::string input;
+    std::string input;  // the baseline's (first) line of it
     EdgeMode baseline_mode = EdgeMode::none;
+    OriginIdentity identity;
 };
 
 // Counts over a run's origins.

@@ -25,18 +25,9 @@ std::string join_reasons(const std::vector<Reason>& reasons) {
     return out;
 }
 
-std::string bracketed(const std::string& host) {
-    return host.find(':') != std::string::npos ? "[" + host + "]" : host;
-}
-
 }  // namespace
 
-std::string identity_text(const Origin& origin) {
-    const OriginIdentity id = identity_of(origin);
-    std::string out = bracketed(id.name) + ":" + std::to_string(id.port);
-    if (!id.address.empty()) out += "@" + bracketed(id.address);
-    return out;
-}
+std::string identity_text(const Origin& origin) { return originscan::identity_text(identity_of(origin)); }
 
 std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text) {
     const std::optional<std::int64_t> seconds = parse_rfc3339(text);

@@ -158,6 +158,7 @@ ordered verdict_json(const Verdict& v) {
 ordered origin_json(const OriginResult& r, std::int64_t judged_at) {
     ordered out = ordered::object();
     out["index"] = r.index;
+    out["id"] = identity_text(identity_of(r.origin));
     out["input"] = r.origin.input;
     out["name"] = r.origin.name;
     out["port"] = r.origin.port;
@@ -264,7 +265,8 @@ std::string frame(const Report& report) {
     out["origins"] = "@originscan-origins@";
     ordered removed = ordered::array();
     for (const RemovedOrigin& r : report.removed)
-        removed.push_back(ordered{{"input", r.input}, {"baseline_mode", to_string(r.baseline_mode)}});
+        removed.push_back(ordered{
+            {"id", identity_text(r.identity)}, {"input", r.input}, {"baseline_mode", to_string(r.baseline_mode)}});
     out["removed"] = std::move(removed);
     return json_text(out, 2) + "\n";
 }
@@ -543,12 +545,31 @@ public:
         return out;
     }
 
+    // What a baseline matches an origin by: its `id`, or in a report written before ids, its
+    // input parsed again (what the id was made from).
+    OriginIdentity identity(const Json& o, const std::string& input, const std::string& where) const {
+        if (o.contains("id")) {
+            const std::string text = string(o, "id", where);
+            if (auto id = parse_identity_text(text)) return *id;
+            fail(member_path(where, "id"), inert_quoted(text) + " is not an origin id (NAME:PORT or NAME:PORT@ADDRESS, "
+                                                                 "lower case, IPv6 in brackets)");
+        }
+        const auto parsed = parse_origin_spec(input);
+        if (const auto* why = std::get_if<std::string>(&parsed))
+            fail(member_path(where, "input"), "no id, and not an origin spec to derive it from: " + *why);
+        return identity_of(std::get<Origin>(parsed));
+    }
+
     OriginResult origin(const Json& o, const std::string& where) const {
         OriginResult out;
         out.index = integer<std::size_t>(o, "index", where, 0);
         out.origin.input = string(o, "input", where);
         out.origin.name = string(o, "name", where);
         out.origin.port = integer<std::uint16_t>(o, "port", where);
+        const OriginIdentity id = identity(o, out.origin.input, where);
+        out.origin.address = id.address;
+        if (identity_of(out.origin) != id)
+            fail(where, "id " + inert_quoted(identity_text(id)) + " does not match its name and port");
         out.scanned = boolean(o, "scanned", where);
         out.classification.cls =
             enumeration<OriginClass>(o, "class", where, origin_class_from_string, "class");
@@ -696,9 +717,11 @@ Report parse_report(std::string_view text, std::string_view source) {
     for (std::size_t i = 0; i < removed.size(); ++i) {
         const std::string where = item_path("removed", i);
         if (!removed[i].is_object()) reader.fail(where, "expected an object");
-        report.removed.push_back(
-            {reader.string(removed[i], "input", where),
-             reader.enumeration<EdgeMode>(removed[i], "baseline_mode", where, edge_mode_from_string, "mode")});
+        RemovedOrigin r;
+        r.input = reader.string(removed[i], "input", where);
+        r.baseline_mode = reader.enumeration<EdgeMode>(removed[i], "baseline_mode", where, edge_mode_from_string, "mode");
+        r.identity = reader.identity(removed[i], r.input, where);
+        report.removed.push_back(std::move(r));
     }
     return report;
 }

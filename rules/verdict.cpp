@@ -1,8 +1,7 @@
 // Verdicts: each origin's mode against the rules file, the baseline and --fail-on.
 #include <algorithm>
-#include <map>
-#include <set>
 #include <string>
+#include <unordered_set>
 #include <variant>
 
 #include "rules/classify.hpp"
@@ -78,16 +77,18 @@ Judge::Judge(const Policy& policy, const Report* baseline, const ScanSettings& s
     : policy_(policy), baseline_(baseline), settings_(settings), now_(now) {
     if (baseline == nullptr) return;
     for (const auto& old : baseline->origins) {
-        // An origin the baseline run never finished has no mode to compare with.
-        auto& previous = previous_[old.origin.input];
-        if (old.scanned) previous.mode = old.classification.mode;
+        // The first entry of an identity decides (a report repeats a duplicated origin's one
+        // result for each of its lines). An origin the baseline run never finished has no
+        // mode to compare with.
+        const auto [it, first] = previous_.try_emplace(identity_of(old.origin));
+        if (first && old.scanned) it->second.mode = old.classification.mode;
     }
 }
 
 void Judge::judge(OriginResult& result) {
     const Rule* rule = match_rule(policy_, result.origin.name);
     std::optional<EdgeMode> baseline_mode;
-    if (const auto it = previous_.find(result.origin.input); it != previous_.end()) {
+    if (const auto it = previous_.find(identity_of(result.origin)); it != previous_.end()) {
         it->second.seen.store(true, std::memory_order_relaxed);
         baseline_mode = it->second.mode;
     }
@@ -111,11 +112,12 @@ void Judge::judge(OriginResult& result) {
 std::vector<RemovedOrigin> Judge::removed() const {
     std::vector<RemovedOrigin> removed;
     if (baseline_ == nullptr) return removed;
-    std::set<std::string_view> listed;
+    std::unordered_set<OriginIdentity, OriginIdentityHash> listed;
     for (const auto& old : baseline_->origins) {
-        if (previous_.find(old.origin.input)->second.seen.load(std::memory_order_relaxed)) continue;
-        if (!listed.insert(old.origin.input).second) continue;  // a duplicated baseline input: once
-        removed.push_back({old.origin.input, old.classification.mode});
+        OriginIdentity id = identity_of(old.origin);
+        if (previous_.find(id)->second.seen.load(std::memory_order_relaxed)) continue;
+        if (!listed.insert(id).second) continue;  // an identity the baseline repeats: its first entry
+        removed.push_back({old.origin.input, old.classification.mode, std::move(id)});
     }
     return removed;
 }

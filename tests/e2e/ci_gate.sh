@@ -182,7 +182,7 @@ verify changed "a new origin and a removed one are reported, not failed" <<EOF
 $specs
 expect(wrong_name, "self-signed", "full", change="new", baseline_mode=None)
 expect(good, change="same", baseline_mode="strict")
-check(report["removed"] == [{"input": sni_a, "baseline_mode": "strict"}], f'removed {report["removed"]}')
+check(report["removed"] == [{"id": "sni-a.demo.test:$PORT_SNI@127.0.0.1", "input": sni_a, "baseline_mode": "strict"}], f'removed {report["removed"]}')
 check(f"removed since the baseline: {sni_a} (strict)" in summary, "the summary does not name the removed origin")
 EOF
 

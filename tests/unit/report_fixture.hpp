@@ -80,6 +80,9 @@ inline OriginResult result(std::size_t index, const std::string& input, const st
     r.origin.input = input;
     r.origin.name = name;
     r.origin.port = port;
+    // The address, as the parser would have it, so that the origin's id matches its input.
+    if (const auto parsed = parse_origin_spec(input); std::holds_alternative<Origin>(parsed))
+        r.origin.address = std::get<Origin>(parsed).address;
     r.scanned = true;
     r.observation.probes = std::move(probes);
     r.verdict = std::move(verdict);
@@ -219,7 +222,7 @@ inline Report sample_report() {
         r.classification = {OriginClass::unreachable, EdgeMode::none, {Reason::not_scanned}};
         origins.push_back(r);
     }
-    report.removed = {{"old.example.com", EdgeMode::strict}};
+    report.removed = {{"old.example.com", EdgeMode::strict, {"old.example.com", 443, {}}}};
     return report;
 }
 
@@ -280,7 +283,7 @@ inline Report hostile_report(const std::string& h = hostile_text) {
                                     {probe(HttpFacts{true, 443, "HTTP/1.1 200 " + h})}, v));
     report.origins.push_back(result(2, "gone.example.com", "gone.example.com", 443,
                                     {probe(Failure{Reason::tls_alert, h})}, plain));
-    report.removed = {{h, EdgeMode::strict}};
+    report.removed = {{h, EdgeMode::strict, {"removed.example.com", 443, {}}}};
     return report;
 }
 
