@@ -124,8 +124,13 @@ po::options_description scan_options(Cli& cli, RawOptions& raw) {
         ("progress", po::bool_switch(&cli.progress), "show progress on stderr even when it is not a terminal")
         ("concurrency", po::value(&s.concurrency)->default_value(256), "connections in flight (an origin takes one per address)")
         ("timeout", po::value(&s.timeout_s)->default_value(10.0, "10"),
-         "per-origin deadline in seconds for resolve, connect and handshake: 0.001 to 3600, "
+         "per-origin deadline in seconds for resolve, connect and handshake (each retry has its "
+         "own): 0.001 to 3600, "
          "rounded to whole milliseconds (less than 1 ms is an error)")
+        ("retries", po::value(&s.retries)->default_value(1),
+         "more attempts, each a fresh connection after a 0.1-0.25 s pause with a full --timeout, for an "
+         "address that timed out, reset, refused or had no route before any TLS answer: 0 to 10. An "
+         "origin that never answers holds its connection slot for (N+1) x timeout")
         ("http-port", po::value(&http_port)->default_value(80),
          "probed for plaintext when the TLS port refuses (0: off)")
         ("now", po::value(&now_text), "judge certificate validity at this RFC 3339 time")
@@ -162,6 +167,7 @@ Cli parse_cli(const std::vector<std::string>& args, bool& help) {
     if (s.concurrency < 1 || s.concurrency > 100000) throw UsageError("--concurrency must be 1 to 100000");
     if (!(s.timeout_s >= 0.001 && s.timeout_s <= 3600))
         throw UsageError("--timeout must be 0.001 to 3600 seconds (1 ms at least)");
+    if (s.retries > 10) throw UsageError("--retries must be 0 to 10");
     if (s.expiry_days < 0 || s.expiry_days > 36500) throw UsageError("--expiry-days must be 0 to 36500");
     if (raw.http_port < 0 || raw.http_port > 65535) throw UsageError("--http-port must be 0 to 65535");
     s.http_port = static_cast<std::uint16_t>(raw.http_port);
@@ -271,6 +277,7 @@ int scan_command(const std::vector<std::string>& args) {
     options.concurrency = settings.concurrency;
     options.timeout = std::chrono::milliseconds(std::llround(settings.timeout_s * 1000));
     options.http_port = settings.http_port;
+    options.retries = settings.retries;
 #ifdef ORIGINSCAN_TEST_HOOKS
     options.test_hook = test_hook_from_env();
 #endif
