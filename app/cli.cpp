@@ -128,11 +128,12 @@ po::options_description scan_options(Cli& cli, RawOptions& raw) {
          "own): 0.001 to 3600, "
          "rounded to whole milliseconds (less than 1 ms is an error)")
         ("retries", po::value(&s.retries)->default_value(1),
-         "more attempts, each a fresh connection after a 0.1-0.25 s pause with a full --timeout, for an "
-         "address that timed out, reset, refused or had no route before any TLS answer: 0 to 10. An "
-         "origin that never answers holds its connection slot for (N+1) x timeout")
+         "N more attempts at an address that timed out, reset, refused or had no route before any TLS "
+         "answer (0 to 10; a TLS answer is never retried): each a fresh connection on the same slot, "
+         "after a 0.1-0.25 s pause, with a full --timeout. A dead origin costs (N+1) x timeout of "
+         "its slot, plus the pauses")
         ("http-port", po::value(&http_port)->default_value(80),
-         "probed for plaintext when the TLS port refuses (0: off)")
+         "probed for plaintext when the TLS port refuses, on its last attempt (0: off)")
         ("now", po::value(&now_text), "judge certificate validity at this RFC 3339 time")
         ("fail-on", po::value(&fail_on_text), "also fail on: unreachable, expiring (comma list)")
         ("expiry-days", po::value(&s.expiry_days)->default_value(14),

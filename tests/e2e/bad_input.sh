@@ -267,6 +267,12 @@ for p in 70000 65536; do
     expect_usage "--http-port $p" "--http-port must be 0 to 65535" -- scan --origin "$ok_origin" --http-port "$p"
 done
 expect_usage "--http-port -1" "--http-port must be 0 to 65535" -- scan --origin "$ok_origin" --http-port -1
+for n in 11 -1 100; do
+    expect_usage "--retries $n" "--retries must be 0 to 10" -- scan --origin "$ok_origin" --retries "$n"
+done
+for n in abc 1.5 4294967296 ""; do
+    expect_usage "--retries \"$n\"" "for option '--retries' is invalid" -- scan --origin "$ok_origin" --retries "$n"
+done
 expect_usage "--expiry-days -1" "--expiry-days must be 0 to 36500" -- scan --origin "$ok_origin" --expiry-days -1
 expect_usage "--expiry-days x" "for option '--expiry-days' is invalid" -- scan --origin "$ok_origin" --expiry-days x
 for f in bogus unreachable,bogus pin-mismatch "," "unreachable,,expiring"; do
