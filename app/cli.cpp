@@ -124,8 +124,7 @@ po::options_description scan_options(Cli& cli, RawOptions& raw) {
         ("progress", po::bool_switch(&cli.progress), "show progress on stderr even when it is not a terminal")
         ("concurrency", po::value(&s.concurrency)->default_value(256), "connections in flight (an origin takes one per address)")
         ("timeout", po::value(&s.timeout_s)->default_value(10.0, "10"),
-         "per-origin deadline in seconds for resolve, connect and handshake (each retry has its "
-         "own): 0.001 to 3600, "
+         "per-origin deadline in seconds for resolve, connect and handshake: 0.001 to 3600, "
          "rounded to whole milliseconds (less than 1 ms is an error)")
         ("retries", po::value(&s.retries)->default_value(1),
          "N more attempts at an address that timed out, reset, refused or had no route before any TLS "

@@ -293,8 +293,10 @@ std::string status_line(const std::vector<unsigned char>& bytes) {
 // waits and the deadline moves on by the time waited, so a busy scan delays an origin but
 // never makes it time out. timings.total_ms is the time spent under the deadline (resolve,
 // connect, handshake), not counting that wait. The wait is bounded all the same: every
-// slot holder ends by its own deadline. An origin with more addresses than the thread's
-// share probes them a share at a time, all under its one deadline.
+// slot holder ends by its own deadline, or, retrying, by its last attempt's ((retries + 1)
+// deadlines and the pauses). An origin with more addresses than the thread's share probes
+// them a share at a time, each address's first attempt under the origin's one deadline.
+// A retry stays on the slot of its lane (no second slot, no wait in the queue).
 struct SlotWaiter {
     unsigned wanted = 0;
     asio::steady_timer* wake = nullptr;
