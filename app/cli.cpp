@@ -152,8 +152,13 @@ po::options_description scan_options(Cli& cli, RawOptions& raw) {
         ("timeout", po::value(&s.timeout_s)->default_value(10.0, "10")->value_name("SECONDS"),
          "per-origin deadline in seconds for resolve, connect and handshake: 0.001 to 3600, "
          "rounded to whole milliseconds (less than 1 ms is an error)")
+        ("retries", po::value(&s.retries)->default_value(1)->value_name("N"),
+         "N more attempts at an address that timed out, reset, refused or had no route before any TLS "
+         "answer (0 to 10; a TLS answer is never retried): each a fresh connection on the same slot, "
+         "after a 0.1-0.25 s pause, with a full --timeout. A dead origin costs (N+1) x timeout of "
+         "its slot, plus the pauses")
         ("http-port", po::value(&http_port)->default_value(80)->value_name("N"),
-         "probed for plaintext when the TLS port refuses (0: off)")
+         "probed for plaintext when the TLS port refuses, on its last attempt (0: off)")
         ("now", po::value(&now_text)->value_name("TIME"), "judge certificate validity at this RFC 3339 time")
         ("fail-on", po::value(&fail_on_text)->value_name("WHAT"), "also fail on: unreachable, expiring (comma list)")
         ("expiry-days", po::value(&s.expiry_days)->default_value(14)->value_name("N"),
@@ -188,6 +193,7 @@ Cli parse_cli(const std::vector<std::string>& args, bool& help) {
     if (s.concurrency < 1 || s.concurrency > 100000) throw UsageError("--concurrency must be 1 to 100000");
     if (!(s.timeout_s >= 0.001 && s.timeout_s <= 3600))
         throw UsageError("--timeout must be 0.001 to 3600 seconds (1 ms at least)");
+    if (s.retries > 10) throw UsageError("--retries must be 0 to 10");
     if (s.expiry_days < 0 || s.expiry_days > 36500) throw UsageError("--expiry-days must be 0 to 36500");
     if (raw.http_port < 0 || raw.http_port > 65535) throw UsageError("--http-port must be 0 to 65535");
     s.http_port = static_cast<std::uint16_t>(raw.http_port);

@@ -16,6 +16,7 @@ scanner::ScannerOptions scanner_options(const ScanSettings& settings, const std:
     options.concurrency = settings.concurrency;
     options.timeout = std::chrono::milliseconds(std::llround(settings.timeout_s * 1000));
     options.http_port = settings.http_port;
+    options.retries = settings.retries;
     if (edge_ranges_file.empty()) {
         options.edge_ranges = rules::cloudflare_ranges();
     } else {

@@ -100,11 +100,14 @@ struct Timings {
     double total_ms = 0;
 };
 
-// One attempt at one address of the origin.
+// One address of the origin, as its last attempt found it.
 struct Probe {
     std::string address;  // the address connected to; empty when none was reached
-    Timings timings;
+    Timings timings;      // of the last attempt; total_ms covers them all
     std::variant<Failure, HttpFacts, TlsFacts> outcome;
+    // Connections tried (the first and its retries; a DNS failure: the one lookup); 0 when the
+    // origin's deadline passed before this address had its turn.
+    unsigned attempts = 1;
 };
 
 // Everything observed for one origin: one probe per address it may be reached at (NAME@IP: that

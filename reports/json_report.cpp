@@ -124,13 +124,14 @@ ordered timings_json(const Timings& t) {
                    {"total_ms", t.total_ms}};
 }
 
-// address, tls, http, failure and timings of one probe (all null when there is none).
+// address, tls, http, failure, timings and attempts of one probe (all null when there is none).
 void put_probe(ordered& out, const Probe* probe, std::int64_t judged_at) {
     out["address"] = probe ? string_or_null(probe->address) : ordered(nullptr);
     out["tls"] = nullptr;
     out["http"] = nullptr;
     out["failure"] = nullptr;
     out["timings"] = nullptr;
+    out["attempts"] = nullptr;
     if (probe == nullptr) return;
     if (const auto* tls = std::get_if<TlsFacts>(&probe->outcome)) {
         out["tls"] = tls_json(*tls, judged_at);
@@ -143,6 +144,7 @@ void put_probe(ordered& out, const Probe* probe, std::int64_t judged_at) {
         if (failure->local) out["failure"]["not_probed_here"] = true;
     }
     out["timings"] = timings_json(probe->timings);
+    out["attempts"] = probe->attempts;
 }
 
 ordered verdict_json(const Verdict& v) {
@@ -196,6 +198,7 @@ ordered settings_json(const ScanSettings& s) {
     out["system_trust"] = s.system_trust;
     out["concurrency"] = s.concurrency;
     out["timeout_s"] = s.timeout_s;
+    out["retries"] = s.retries;
     out["http_port"] = s.http_port;
     out["now"] = s.now ? ordered(format_rfc3339(*s.now)) : ordered(nullptr);
     out["rules_file"] = string_or_null(s.rules_file);
@@ -528,6 +531,8 @@ public:
         Probe out;
         out.address = address;
         out.timings = timings(*timings_json, member_path(where, "timings"));
+        // Reports before retries made one attempt.
+        if (p.contains("attempts")) out.attempts = integer<unsigned>(p, "attempts", where, 0);
         if (tls_json) {
             out.outcome = tls(*tls_json, member_path(where, "tls"));
         } else if (http_json) {
@@ -616,6 +621,7 @@ public:
         out.system_trust = boolean(s, "system_trust", where);
         out.concurrency = integer<unsigned>(s, "concurrency", where, 0);
         out.timeout_s = number(s, "timeout_s", where);
+        out.retries = s.contains("retries") ? integer<unsigned>(s, "retries", where, 0) : 0;  // none before
         out.http_port = integer<std::uint16_t>(s, "http_port", where);
         if (!member(s, "now", where).is_null()) out.now = time_s(s, "now", where);
         out.rules_file = string_or_null(s, "rules_file", where);

@@ -57,6 +57,8 @@ def delete(path):
     return edit
 
 broken("an unknown class", set_(["origins", 0, "class"], "trusted"))
+broken("a negative attempts count", set_(["origins", 0, "attempts"], -1))
+broken("a fractional retries setting", set_(["settings", "retries"], 1.5))
 broken("an unknown mode", set_(["origins", 0, "allowed_mode"], "full-strict"))
 broken("an unknown reason", set_(["origins", 2, "reasons"], ["too-old"]))
 broken("an unknown violation", set_(["origins", 2, "verdict", "violations"], ["late"]))

@@ -780,6 +780,19 @@ Behaviour close_after_client_hello() {
     };
 }
 
+Behaviour hold() {
+    return [](Connection& conn) { conn.hold(); };
+}
+
+Behaviour by_connection(std::vector<Behaviour> behaviours) {
+    if (behaviours.empty()) throw std::invalid_argument("by_connection: no behaviour");
+    auto next = std::make_shared<std::atomic<std::size_t>>(0);
+    return [behaviours = std::move(behaviours), next](Connection& conn) {
+        const std::size_t n = next->fetch_add(1);
+        behaviours[std::min(n, behaviours.size() - 1)](conn);
+    };
+}
+
 Behaviour endless_http() {
     return [](Connection& conn) {
         if (!conn.read_record()) return;

@@ -101,6 +101,7 @@ inline Report base_report() {
     report.settings.system_trust = false;
     report.settings.concurrency = 64;
     report.settings.timeout_s = 5.5;
+    report.settings.retries = 2;
     report.settings.now = judged_at;
     report.settings.rules_file = "rules.json";
     report.settings.baseline_file = "old.json";
@@ -185,13 +186,14 @@ inline Report sample_report() {
         v.change = Change::added;
         origins.push_back(result(4, "evil<&\"'>\x01\x1b[31m.example.com", "evil.example.com", 443, {probe(h)}, v));
     }
-    {  // unreachable: timeout, with --fail-on unreachable
+    {  // unreachable: timeout on every attempt, with --fail-on unreachable
         Verdict v;
         v.baseline_mode = EdgeMode::full;
         v.change = Change::downgrade;
         v.violations = {Violation::downgrade, Violation::unreachable};
-        origins.push_back(result(5, "gone.example.com", "gone.example.com", 443,
-                                 {probe(Failure{Reason::timeout, "no answer within 5.5 s"}, "")}, v));
+        Probe gone = probe(Failure{Reason::timeout, "no answer within 5.5 s"}, "");
+        gone.attempts = 3;
+        origins.push_back(result(5, "gone.example.com", "gone.example.com", 443, {gone}, v));
     }
     {  // a configured pin that matches nothing the origin presented
         TlsFacts t = tls13({cert("CN=repinned.example.com", "CN=Test Intermediate CA",
@@ -210,8 +212,9 @@ inline Report sample_report() {
                             intermediate});
         t.trust.trusted = true;
         t.name_matches = true;
-        origins.push_back(result(7, "dual.example.com", "dual.example.com", 443,
-                                 {probe(t, "127.0.0.1"), probe(Failure{Reason::refused, "Connection refused"}, "::1")}));
+        Probe refused = probe(Failure{Reason::refused, "Connection refused"}, "::1");
+        refused.attempts = 3;
+        origins.push_back(result(7, "dual.example.com", "dual.example.com", 443, {probe(t, "127.0.0.1"), refused}));
         origins.back().observation.addresses_total = 2;
     }
     {  // interrupted before this one finished

@@ -227,8 +227,41 @@ TEST_CASE("json report: round trip", "[json_report]") {
         CHECK(back.settings.now == report.settings.now);
         CHECK(back.settings.fail_on == report.settings.fail_on);
         CHECK(back.settings.timeout_s == report.settings.timeout_s);
+        CHECK(back.settings.retries == report.settings.retries);
         CHECK(back.removed.size() == report.removed.size());
     }
+}
+
+TEST_CASE("json report: attempts per probe and the retries setting; reports from before them read back as one attempt",
+          "[json_report]") {
+    const Report report = sample_report();
+    const auto json = report_to_json(report);
+    CHECK(json["settings"]["retries"] == 2);
+    const auto& origins = json["origins"];
+    CHECK(origins[0]["attempts"] == 1);
+    CHECK(origins[5]["attempts"] == 3);                  // timed out three times
+    CHECK(origins[7]["probes"][0]["attempts"] == 1);     // answered at once
+    CHECK(origins[7]["probes"][1]["attempts"] == 3);     // refused three times
+    CHECK(origins[8]["attempts"].is_null());             // not scanned: no probe
+    const Report back = parse_report(render_json(report), "report.json");
+    CHECK(back.origins.at(5).observation.probes.at(0).attempts == 3);
+    CHECK(back.origins.at(7).observation.probes.at(1).attempts == 3);
+
+    auto old = nlohmann::json::parse(render_json(report));
+    old["settings"].erase("retries");
+    for (auto& o : old["origins"]) {
+        o.erase("attempts");
+        if (o.contains("probes"))
+            for (auto& p : o["probes"]) p.erase("attempts");
+    }
+    const Report before = parse_report(old.dump(), "old.json");
+    CHECK(before.settings.retries == 0);
+    for (const auto& o : before.origins)
+        for (const auto& p : o.observation.probes) CHECK(p.attempts == 1);
+
+    auto bad = nlohmann::json::parse(render_json(report));
+    bad["origins"][5]["attempts"] = -1;
+    CHECK_THROWS_WITH(parse_report(bad.dump(), "bad.json"), Catch::Contains("attempts") && Catch::Contains("range"));
 }
 
 TEST_CASE("json report: an address not probed from here is marked, and read back so", "[json_report]") {
