@@ -3,7 +3,10 @@
 #include "app/collector.hpp"
 #include "app/input_file.hpp"
 #include "app/origin_lists.hpp"
+#include "app/pin.hpp"
 #include "app/progress.hpp"
+#include "app/scanner_setup.hpp"
+#include "app/terminal.hpp"
 #include "app/usage_error.hpp"
 
 #include <fcntl.h>
@@ -30,8 +33,10 @@
 #include "reports/json_report.hpp"
 #include "reports/junit.hpp"
 #include "reports/summary.hpp"
+#include "rules/edge_ranges.hpp"
 #include "rules/policy.hpp"
 #include "scanner/scanner.hpp"
+#include "scanner/versions.hpp"
 
 namespace originscan::app {
 namespace {
@@ -81,6 +86,7 @@ std::int64_t now_ms() {
 
 void print_help(const po::options_description& options, std::ostream& out = std::cout) {
     out << "Usage: originscan scan [OPTIONS] [LIST...]\n"
+                 "       originscan pin [OPTIONS] ORIGIN...   (the pins each origin presents; pin --help)\n"
                  "       originscan --version | --help\n\n"
                  "Connects to each origin the way a CDN edge does (its address, the proxied name as SNI),\n"
                  "classifies it as pin-matching, ca-trusted, self-signed, plaintext or unreachable, and\n"
@@ -91,12 +97,23 @@ void print_help(const po::options_description& options, std::ostream& out = std:
                  "130 interrupted by SIGINT (143 by SIGTERM): the reports are still written, marked incomplete.\n";
 }
 
+// The first line is what help2man and scripts read; the library lines are for bug reports.
+void print_version() {
+    const scanner::LibraryVersions v = scanner::library_versions();
+    std::cout << "originscan " ORIGINSCAN_VERSION "\n"
+              << "GnuTLS " << v.gnutls_runtime << " (built against " << v.gnutls_compiled << ")\n"
+              << "Boost " << v.boost << "\n";
+}
+
 struct Cli {
     ScanSettings settings;
     std::vector<std::string> origin_specs;
+    std::string edge_ranges_file;  // --edge-ranges; empty: rules::cloudflare_ranges()
     OutputPaths outputs;
     bool progress = false;
     std::string client_cert, client_key;  // presented when an origin asks (AOP)
+    bool quiet = false;
+    bool no_color = false;
 };
 
 // Options whose text is checked after parsing (a uint16_t would take "-1" as 65535).
@@ -112,29 +129,43 @@ po::options_description scan_options(Cli& cli, RawOptions& raw) {
     po::options_description d("Options");
     auto& s = cli.settings;
     d.add_options()
-        ("origin", po::value(&cli.origin_specs)->composing(), "add one origin (repeatable)")
-        ("ca-file", po::value(&s.ca_files)->composing(), "add trust anchors from a PEM bundle (repeatable)")
-        ("client-cert", po::value(&cli.client_cert),
+        ("origin", po::value(&cli.origin_specs)->composing()->value_name("SPEC"), "add one origin (repeatable)")
+        ("ca-file", po::value(&s.ca_files)->composing()->value_name("PEM"), "add trust anchors from a PEM bundle (repeatable)")
+        ("client-cert", po::value(&cli.client_cert)->value_name("PEM"),
          "a PEM certificate (chain) to present when an origin asks for one, as the edge's Authenticated Origin Pulls")
-        ("client-key", po::value(&cli.client_key), "the PEM private key of --client-cert")
+        ("client-key", po::value(&cli.client_key)->value_name("PEM"), "the PEM private key of --client-cert")
         ("no-system-trust", po::bool_switch()->notifier([&s](bool v) { s.system_trust = !v; }),
          "trust only the --ca-file bundles")
-        ("rules", po::value(&s.rules_file), "policy: minimum modes and pins (JSON, comments allowed)")
-        ("baseline", po::value(&s.baseline_file), "an earlier JSON report; a lower mode now is a downgrade")
-        ("json", po::value(&cli.outputs.json), "write the JSON report ('-' for stdout)")
-        ("junit", po::value(&cli.outputs.junit), "write the JUnit XML report")
-        ("ndjson", po::value(&cli.outputs.ndjson),
+        ("rules", po::value(&s.rules_file)->value_name("FILE"), "policy: minimum modes and pins (JSON, comments allowed)")
+        ("edge-ranges", po::value(&cli.edge_ranges_file)->value_name("FILE"),
+         "the edge's own addresses, never connected to: one CIDR a line, '#' comments (default: "
+         "Cloudflare's published ranges)")
+        ("baseline", po::value(&s.baseline_file)->value_name("FILE"), "an earlier JSON report; a lower mode now is a downgrade")
+        ("json", po::value(&cli.outputs.json)->value_name("FILE"), "write the JSON report ('-' for stdout)")
+        ("junit", po::value(&cli.outputs.junit)->value_name("FILE"), "write the JUnit XML report")
+        ("ndjson", po::value(&cli.outputs.ndjson)->value_name("FILE"),
          "stream one JSON object per origin as it completes ('-' for stdout)")
-        ("progress", po::bool_switch(&cli.progress), "show progress on stderr even when it is not a terminal")
-        ("concurrency", po::value(&s.concurrency)->default_value(256), "connections in flight (an origin takes one per address)")
-        ("timeout", po::value(&s.timeout_s)->default_value(10.0, "10"),
+        ("prometheus", po::value(&cli.outputs.prometheus)->value_name("FILE"),
+         "write metrics in the Prometheus text format (node_exporter textfile collector: a .prom file)")
+        ("sarif", po::value(&cli.outputs.sarif)->value_name("FILE"), "write SARIF 2.1.0 (GitHub code scanning): a result per violation at its list line")
+        ("progress", po::bool_switch(&cli.progress),
+         "show progress on stderr even when it is not a terminal (there: a line every 10 s and a last one)")
+        ("quiet", po::bool_switch(&cli.quiet), "summary: only the violations and one counts line; no progress")
+        ("no-color", po::bool_switch(&cli.no_color), "no colour (also off with NO_COLOR set, TERM=dumb, or not a terminal)")
+        ("concurrency", po::value(&s.concurrency)->default_value(256)->value_name("N"), "connections in flight (an origin takes one per address)")
+        ("timeout", po::value(&s.timeout_s)->default_value(10.0, "10")->value_name("SECONDS"),
          "per-origin deadline in seconds for resolve, connect and handshake: 0.001 to 3600, "
          "rounded to whole milliseconds (less than 1 ms is an error)")
-        ("http-port", po::value(&http_port)->default_value(80),
-         "probed for plaintext when the TLS port refuses (0: off)")
-        ("now", po::value(&now_text), "judge certificate validity at this RFC 3339 time")
-        ("fail-on", po::value(&fail_on_text), "also fail on: unreachable, expiring (comma list)")
-        ("expiry-days", po::value(&s.expiry_days)->default_value(14),
+        ("retries", po::value(&s.retries)->default_value(1)->value_name("N"),
+         "N more attempts at an address that timed out, reset, refused or had no route before any TLS "
+         "answer (0 to 10; a TLS answer is never retried): each a fresh connection on the same slot, "
+         "after a 0.1-0.25 s pause, with a full --timeout. A dead origin costs (N+1) x timeout of "
+         "its slot, plus the pauses")
+        ("http-port", po::value(&http_port)->default_value(80)->value_name("N"),
+         "probed for plaintext when the TLS port refuses, on its last attempt (0: off)")
+        ("now", po::value(&now_text)->value_name("TIME"), "judge certificate validity at this RFC 3339 time")
+        ("fail-on", po::value(&fail_on_text)->value_name("WHAT"), "also fail on: unreachable, expiring (comma list)")
+        ("expiry-days", po::value(&s.expiry_days)->default_value(14)->value_name("N"),
          "with --fail-on expiring: fail when a certificate expires within N days")
         ("help,h", "show this help");
     return d;
@@ -166,12 +197,13 @@ Cli parse_cli(const std::vector<std::string>& args, bool& help) {
     if (s.concurrency < 1 || s.concurrency > 100000) throw UsageError("--concurrency must be 1 to 100000");
     if (!(s.timeout_s >= 0.001 && s.timeout_s <= 3600))
         throw UsageError("--timeout must be 0.001 to 3600 seconds (1 ms at least)");
+    if (s.retries > 10) throw UsageError("--retries must be 0 to 10");
     if (s.expiry_days < 0 || s.expiry_days > 36500) throw UsageError("--expiry-days must be 0 to 36500");
     if (raw.http_port < 0 || raw.http_port > 65535) throw UsageError("--http-port must be 0 to 65535");
     s.http_port = static_cast<std::uint16_t>(raw.http_port);
     const auto& out = cli.outputs;
-    if ((out.json == "-") + (out.junit == "-") + (out.ndjson == "-") > 1)
-        throw UsageError("only one of --json, --junit and --ndjson can go to stdout ('-')");
+    if ((out.json == "-") + (out.junit == "-") + (out.ndjson == "-") + (out.prometheus == "-") + (out.sarif == "-") > 1)
+        throw UsageError("only one of --json, --junit, --ndjson, --prometheus and --sarif can go to stdout ('-')");
     if (vm.count("now")) {
         s.now = parse_rfc3339(now_text);
         if (!s.now) throw UsageError("--now \"" + now_text + "\": not an RFC 3339 time (e.g. 2026-01-31T12:00:00Z)");
@@ -228,7 +260,8 @@ void check_outputs_distinct(const Cli& cli) {
     };
     std::vector<Named> outputs, inputs;
     for (auto [what, path] : {std::pair{"--json", &cli.outputs.json}, {"--junit", &cli.outputs.junit},
-                              {"--ndjson", &cli.outputs.ndjson}})
+                              {"--ndjson", &cli.outputs.ndjson}, {"--prometheus", &cli.outputs.prometheus},
+                              {"--sarif", &cli.outputs.sarif}})
         if (!path->empty() && *path != "-") outputs.push_back({what, path, file_identity(*path)});
     const auto& s = cli.settings;
     for (const auto& list : s.lists) inputs.push_back({"the list", &list, file_identity(list)});
@@ -237,6 +270,8 @@ void check_outputs_distinct(const Cli& cli) {
         if (!path->empty()) inputs.push_back({what, path, file_identity(*path)});
     if (!s.rules_file.empty()) inputs.push_back({"--rules", &s.rules_file, file_identity(s.rules_file)});
     if (!s.baseline_file.empty()) inputs.push_back({"--baseline", &s.baseline_file, file_identity(s.baseline_file)});
+    if (!cli.edge_ranges_file.empty())
+        inputs.push_back({"--edge-ranges", &cli.edge_ranges_file, file_identity(cli.edge_ranges_file)});
     for (std::size_t i = 0; i < outputs.size(); ++i) {
         const Named& out = outputs[i];
         if (out.id.char_device) continue;
@@ -268,17 +303,13 @@ int scan_command(const std::vector<std::string>& args) {
     std::optional<Report> baseline;
     if (!settings.baseline_file.empty())
         baseline = reports::parse_report(read_input(settings.baseline_file), settings.baseline_file);
-    for (const auto* path : {&cli.outputs.json, &cli.outputs.junit, &cli.outputs.ndjson})
+    for (const auto* path : {&cli.outputs.json, &cli.outputs.junit, &cli.outputs.ndjson, &cli.outputs.prometheus,
+                             &cli.outputs.sarif})
         if (!path->empty()) reports::check_writable(*path);
 
-    scanner::ScannerOptions options;
-    options.ca_files = settings.ca_files;
-    options.system_trust = settings.system_trust;
+    scanner::ScannerOptions options = scanner_options(settings, cli.edge_ranges_file);  // EdgeRangesError: exit 2
     options.client_cert = cli.client_cert;
     options.client_key = cli.client_key;
-    options.concurrency = settings.concurrency;
-    options.timeout = std::chrono::milliseconds(std::llround(settings.timeout_s * 1000));
-    options.http_port = settings.http_port;
 #ifdef ORIGINSCAN_TEST_HOOKS
     options.test_hook = test_hook_from_env();
 #endif
@@ -298,7 +329,9 @@ int scan_command(const std::vector<std::string>& args) {
     std::optional<std::string> internal_error;
     {
         std::optional<Progress> progress;
-        if (cli.progress || isatty(STDERR_FILENO)) progress.emplace(collector.live(), lists.size(), isatty(STDERR_FILENO));
+        const Display stderr_display = display_of(STDERR_FILENO);
+        if (cli.progress || (stderr_display != Display::lines && !cli.quiet))
+            progress.emplace(collector.live(), lists.size(), stderr_display);
         auto source = lists.source();
         try {
             engine.scan(*source,
@@ -315,8 +348,11 @@ int scan_command(const std::vector<std::string>& args) {
     if (!report.complete) collector.add_unscanned();
     collector.finish(report);
 
-    const bool stdout_taken = cli.outputs.json == "-" || cli.outputs.junit == "-" || cli.outputs.ndjson == "-";
-    const std::string summary = reports::render_summary(report, !stdout_taken && isatty(STDOUT_FILENO) != 0);
+    const bool stdout_taken = cli.outputs.json == "-" || cli.outputs.junit == "-" || cli.outputs.ndjson == "-" ||
+                              cli.outputs.prometheus == "-" || cli.outputs.sarif == "-";
+    const bool color = color_wanted(stdout_taken ? STDERR_FILENO : STDOUT_FILENO, cli.no_color);
+    const std::string summary =
+        cli.quiet ? reports::render_quiet_summary(report, color) : reports::render_summary(report, color);
     (stdout_taken ? std::cerr : std::cout) << summary << std::flush;
 
     if (internal_error) std::cerr << "originscan: internal error: " << *internal_error << "\n";
@@ -351,11 +387,14 @@ int run(int argc, char** argv) {
             return args.empty() ? exit_usage : 0;
         }
         if (args[0] == "--version") {
-            std::cout << "originscan " ORIGINSCAN_VERSION "\n";
+            print_version();
             return 0;
         }
-        if (args[0] != "scan") throw UsageError("unknown command \"" + args[0] + "\" (expected scan, --help, --version)");
-        return scan_command({args.begin() + 1, args.end()});
+        const std::vector<std::string> rest(args.begin() + 1, args.end());
+        if (args[0] == "pin") return pin_command(rest);
+        if (args[0] != "scan")
+            throw UsageError("unknown command \"" + args[0] + "\" (expected scan, pin, --help, --version)");
+        return scan_command(rest);
     } catch (const UsageError& e) {
         std::cerr << "originscan: " << e.what() << "\n";
         return exit_usage;
@@ -364,6 +403,9 @@ int run(int argc, char** argv) {
         return exit_usage;
     } catch (const reports::ReportError& e) {
         std::cerr << "originscan: --baseline " << e.what() << "\n";
+        return exit_usage;
+    } catch (const rules::EdgeRangesError& e) {
+        std::cerr << "originscan: --edge-ranges " << e.what() << "\n";
         return exit_usage;
     } catch (const scanner::TrustError& e) {
         std::cerr << "originscan: " << e.what() << "\n";

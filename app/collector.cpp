@@ -7,10 +7,13 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include "reports/atomic_file.hpp"
 #include "reports/json_report.hpp"
 #include "reports/junit.hpp"
+#include "reports/prometheus.hpp"
+#include "reports/sarif.hpp"
 
 namespace originscan::app {
 namespace {
@@ -28,6 +31,13 @@ std::string with_errno(const std::string& what, int error) { return what + ": " 
 std::string temporary_directory() {
     const char* dir = std::getenv("TMPDIR");
     return dir && *dir ? dir : "/tmp";
+}
+
+// What relative list paths were given against (and what CI checked the repository out to).
+std::string working_directory() {
+    std::error_code error;
+    const std::filesystem::path cwd = std::filesystem::current_path(error);
+    return error ? std::string("/") : cwd.string();
 }
 
 }  // namespace
@@ -115,6 +125,11 @@ Collector::Collector(const OriginLists& lists, rules::Judge& judge, const Report
     };
     if (!paths_.json.empty()) json_ = open_spool("--json");
     if (!paths_.junit.empty()) junit_ = open_spool("--junit");
+    if (!paths_.prometheus.empty()) prometheus_ = open_spool("--prometheus");
+    if (!paths_.sarif.empty()) {
+        sarif_ = open_spool("--sarif");
+        base_directory_ = working_directory();
+    }
 }
 
 Collector::~Collector() {
@@ -170,7 +185,14 @@ void Collector::emit(OriginResult& result) {
     const std::string line = ndjson_ >= 0 ? reports::ndjson_origin(result, judged_at) + "\n" : std::string();
     const std::string json = json_ ? reports::json_origin(result, judged_at) : std::string();
     const std::string junit =
-        junit_ ? reports::junit_testcase(result, judged_at, run_.settings.expiry_days) : std::string();
+        junit_ ? reports::junit_testcase(result, judged_at, run_.settings.expiry_days,
+                                         lists_.is_duplicate(result.index) || lists_.duplicates_of(result.index))
+               : std::string();
+    // One series per origin identity: a line that repeats an origin adds none.
+    const std::string prometheus =
+        prometheus_ && !lists_.is_duplicate(result.index) ? reports::prometheus_origin(result) : std::string();
+    const std::string sarif =
+        sarif_ ? reports::sarif_results(result, judged_at, run_.settings.expiry_days, base_directory_) : std::string();
 
     std::lock_guard lock(mutex_);
     reported_[result.index] = true;
@@ -185,6 +207,9 @@ void Collector::emit(OriginResult& result) {
     }
     if (json_ && !json_->failed() && !json_->put(result.index, json)) failed("--json " + json_->error());
     if (junit_ && !junit_->failed() && !junit_->put(result.index, junit)) failed("--junit " + junit_->error());
+    if (prometheus_ && !prometheus_->failed() && !prometheus_->put(result.index, prometheus))
+        failed("--prometheus " + prometheus_->error());
+    if (sarif_ && !sarif_->failed() && !sarif_->put(result.index, sarif)) failed("--sarif " + sarif_->error());
     const bool violating = !result.verdict.violations.empty();
     if (result.index < summary_rows || (violating && violating_rows_ < summary_rows)) {
         violating_rows_ += violating;
@@ -224,6 +249,27 @@ void Collector::finish(Report& report) {
         out.write(reports::junit_head(report));
         spool.replay([&](std::size_t, const std::string& text) { out.write(text); });
         out.write(reports::junit_tail());
+    });
+    attempt("--prometheus", paths_.prometheus, prometheus_.get(), [&](reports::AtomicWriter& out, Spool& spool) {
+        // Families are grouped (the exposition format wants each one's samples together): a
+        // pass over the spool per family.
+        out.write(reports::prometheus_run(report));
+        for (std::size_t family = 0; family < reports::prometheus_origin_families; ++family) {
+            out.write(reports::prometheus_family_head(family));
+            spool.replay([&](std::size_t, const std::string& piece) { out.write(reports::prometheus_sample(piece, family)); });
+        }
+    });
+    attempt("--sarif", paths_.sarif, sarif_.get(), [&](reports::AtomicWriter& out, Spool& spool) {
+        const reports::SarifFrame frame = reports::sarif_frame(report, base_directory_);
+        out.write(frame.head);
+        bool first = true;
+        spool.replay([&](std::size_t, const std::string& results) {
+            if (results.empty()) return;
+            out.write(reports::SarifFrame::before(first));
+            out.write(results);
+            first = false;
+        });
+        out.write(frame.tail);
     });
 }
 

@@ -1,6 +1,6 @@
 // Where results go as the scanner completes them, in any order: judged at once (rules/), counted,
-// streamed to NDJSON, and spooled for the JSON and JUnit reports, which finish() writes in input
-// order. Nothing grows with the list but a spool offset per origin and the summary's rows.
+// streamed to NDJSON, and spooled for the JSON, JUnit, Prometheus and SARIF reports, which
+// finish() writes in input order. Nothing grows with the list but a spool offset per origin and the summary's rows.
 // The sink never throws into the scanner: a failed write is recorded, stops the scan (through
 // the flag the scanner watches), and finish() still writes every report it can.
 #pragma once
@@ -20,7 +20,7 @@
 namespace originscan::app {
 
 struct OutputPaths {
-    std::string json, junit, ndjson;
+    std::string json, junit, ndjson, prometheus, sarif;
 };
 
 // Counters another thread may read while the scan runs (progress).
@@ -46,7 +46,7 @@ public:
     // After an interruption: every origin without a result is reported as not scanned.
     void add_unscanned();
 
-    // Writes the JSON and JUnit reports (atomically, input order) and fills report.origins with the
+    // Writes the JSON, JUnit, Prometheus and SARIF reports (atomically, input order) and fills report.origins with the
     // rows the summary shows, report.tally and report.removed. `report` carries the run's header.
     // Each report is attempted on its own: one that fails is recorded in errors(), not thrown;
     // a report whose spool failed is not written (it would lack origins).
@@ -75,7 +75,8 @@ private:
     std::size_t violating_rows_ = 0;
     int ndjson_ = -1;  // a file descriptor: each line is written whole, at once
     bool ndjson_failed_ = false;
-    std::unique_ptr<Spool> json_, junit_;
+    std::unique_ptr<Spool> json_, junit_, prometheus_, sarif_;
+    std::string base_directory_;  // the working directory: SARIF locations are relative to it
     std::atomic<bool>* stop_;
     mutable std::mutex errors_mutex_;  // guards errors_; never held while taking mutex_
     std::vector<std::string> errors_;

@@ -139,12 +139,17 @@ private:
 
 namespace {
 
-// Calls line(text, number) for each line of `file` (without its '\n'). A line longer than
-// max_list_line_bytes ends the reading: its message is returned.
+// Calls line(text, number) for each line of `file` (without its '\n', the first without a
+// UTF-8 byte order mark). A line longer than max_list_line_bytes ends the reading: its message
+// is returned.
 template <class Line>
 std::optional<std::string> for_each_line(InputFile& file, const std::string& shown, Line&& line) {
     std::string pending;  // never more than a chunk plus a partial line
     std::size_t number = 0;
+    const auto emit = [&](std::string_view text) {
+        line(number == 0 ? without_bom(text) : text, number + 1);
+        ++number;
+    };
     auto too_long = [&] {
         return shown + ":" + std::to_string(number + 1) + ": line longer than " +
                std::to_string(max_list_line_bytes) + " bytes (the limit for a list line)";
@@ -157,12 +162,12 @@ std::optional<std::string> for_each_line(InputFile& file, const std::string& sho
         std::size_t start = 0;
         for (std::size_t end; (end = pending.find('\n', start)) != std::string::npos; start = end + 1) {
             if (end - start > max_list_line_bytes) return too_long();
-            line(std::string_view(pending).substr(start, end - start), ++number);
+            emit(std::string_view(pending).substr(start, end - start));
         }
         pending.erase(0, start);
         if (pending.size() > max_list_line_bytes) return too_long();
     }
-    if (!pending.empty()) line(std::string_view(pending), ++number);
+    if (!pending.empty()) emit(pending);
     return std::nullopt;
 }
 
@@ -195,11 +200,18 @@ OriginLists::OriginLists(const std::vector<std::string>& specs, const std::vecto
         for (const auto& path : lists) {
             const std::string shown = path == "-" ? "<stdin>" : path;
             InputFile file(path, stop);
+            std::size_t specs_read = 0;
             auto too_long = for_each_line(file, shown, [&](std::string_view text, std::size_t number) {
                 const std::string_view spec = origin_line_spec(text);
-                if (!spec.empty()) take(spec, shown + ":" + std::to_string(number));
+                if (spec.empty()) return;
+                ++specs_read;
+                take(spec, shown + ":" + std::to_string(number));
             });
             if (too_long) error(std::move(*too_long));
+            // A list that came out empty (a failed export, the wrong file) is a mistake to say,
+            // not a run with fewer origins: its origins would just be gone.
+            else if (specs_read == 0)
+                error(shown + ": no origins (the list is empty, or holds only comments and blank lines)");
         }
     } catch (const InputInterrupted&) {
         interrupted_ = true;  // the run is to stop: it has the origins read so far

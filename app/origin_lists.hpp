@@ -25,9 +25,9 @@ constexpr std::size_t max_list_line_bytes = 64 * 1024;
 class OriginLists {
 public:
     // Reads and validates everything. Throws UsageError listing the bad lines (FILE:LINE: why),
-    // an unreadable list, an over-long line, or an empty run. Should `stop` turn true during the
-    // read (SIGINT on a slow FIFO), reading ends there: interrupted() says so, and the origins
-    // read until then are the run's.
+    // an unreadable list, an over-long line, a list without origins (FILE: no origins), or an
+    // empty run. Should `stop` turn true during the read (SIGINT on a slow FIFO), reading ends
+    // there: interrupted() says so, and the origins read until then are the run's.
     OriginLists(const std::vector<std::string>& specs, const std::vector<std::string>& lists,
                 const std::atomic<bool>* stop = nullptr);
     ~OriginLists();

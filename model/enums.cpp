@@ -24,10 +24,11 @@ constexpr Table<OriginClass, 5> class_names{{
     {OriginClass::unreachable, "unreachable"},
 }};
 
-constexpr Table<Reason, 30> reason_names{{
+constexpr Table<Reason, 32> reason_names{{
     {Reason::self_signed, "self-signed"},
     {Reason::unknown_issuer, "unknown-issuer"},
     {Reason::incomplete_chain, "incomplete-chain"},
+    {Reason::origin_ca_not_loaded, "origin-ca-not-loaded"},
     {Reason::expired, "expired"},
     {Reason::not_yet_valid, "not-yet-valid"},
     {Reason::hostname_mismatch, "hostname-mismatch"},
@@ -52,6 +53,7 @@ constexpr Table<Reason, 30> reason_names{{
     {Reason::bad_key_usage, "bad-key-usage"},
     {Reason::weak_key_exchange, "weak-key-exchange"},
     {Reason::client_cert_rejected, "client-cert-rejected"},
+    {Reason::edge_address, "edge-address"},
     {Reason::no_shared_cipher, "no-shared-cipher"},
     {Reason::no_shared_protocol, "no-shared-protocol"},
     {Reason::not_scanned, "not-scanned"},
@@ -89,13 +91,14 @@ std::optional<Reason> reason_from_string(std::string_view s) { return value_of(r
 
 namespace originscan {
 namespace {
-constexpr Table<Violation, 6> violation_names{{
+constexpr Table<Violation, 7> violation_names{{
     {Violation::below_required, "below-required"},
     {Violation::downgrade, "downgrade"},
     {Violation::pin_mismatch, "pin-mismatch"},
     {Violation::client_auth_missing, "client-auth-missing"},
     {Violation::unreachable, "unreachable"},
     {Violation::expiring, "expiring"},
+    {Violation::edge_address, "edge-address"},
 }};
 constexpr Table<Change, 5> change_names{{
     {Change::none, "none"},

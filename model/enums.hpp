@@ -18,6 +18,7 @@ enum class Reason {
     self_signed,
     unknown_issuer,
     incomplete_chain,
+    origin_ca_not_loaded,  // issued by the Cloudflare Origin CA, whose roots the scan was not given
     expired,
     not_yet_valid,
     hostname_mismatch,
@@ -47,6 +48,8 @@ enum class Reason {
     weak_key_exchange,
     // the origin refused the client certificate presented (--client-cert): no TLS mode works
     client_cert_rejected,
+    // never connected to: the address is the edge's own (rules/edge_ranges.hpp)
+    edge_address,
     // nothing in common with the edge's offer
     no_shared_cipher,
     no_shared_protocol,

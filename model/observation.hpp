@@ -49,6 +49,10 @@ struct TrustFacts {
     std::vector<std::size_t> path;
     // The trust anchor the path ends at, from the trust store; empty when none was reached.
     std::optional<CertFacts> anchor;
+    // A loaded trust anchor is one of the Cloudflare Origin CA roots (by the SHA-256 of its
+    // DER, ScannerOptions::origin_ca_fingerprints): the same for every probe of a scan. Not
+    // in the JSON report (read back: false); the reason it decides (origin-ca-not-loaded) is.
+    bool origin_ca_loaded = false;
 };
 
 struct TlsFacts {
@@ -100,11 +104,14 @@ struct Timings {
     double total_ms = 0;
 };
 
-// One attempt at one address of the origin.
+// One address of the origin, as its last attempt found it.
 struct Probe {
     std::string address;  // the address connected to; empty when none was reached
-    Timings timings;
+    Timings timings;      // of the last attempt; total_ms covers them all
     std::variant<Failure, HttpFacts, TlsFacts> outcome;
+    // Connections tried (the first and its retries; a DNS failure: the one lookup); 0 when the
+    // origin's deadline passed before this address had its turn.
+    unsigned attempts = 1;
 };
 
 // Everything observed for one origin: one probe per address it may be reached at (NAME@IP: that

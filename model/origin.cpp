@@ -290,6 +290,23 @@ OriginIdentity identity_of(const Origin& origin) {
     return {identity_host(origin.name), origin.port, identity_host(origin.address)};
 }
 
+std::string identity_text(const OriginIdentity& id) {
+    // Only an IPv6 literal holds ':' (a host name cannot).
+    const auto host = [](const std::string& h) { return h.find(':') == std::string::npos ? h : "[" + h + "]"; };
+    std::string out = host(id.name) + ":" + std::to_string(id.port);
+    if (!id.address.empty()) out += "@" + host(id.address);
+    return out;
+}
+
+std::optional<OriginIdentity> parse_identity_text(std::string_view text) {
+    const auto parsed = parse_origin_spec(text);
+    const auto* origin = std::get_if<Origin>(&parsed);
+    if (origin == nullptr) return std::nullopt;
+    OriginIdentity id = identity_of(*origin);
+    if (identity_text(id) != text) return std::nullopt;  // a URL, blanks, another spelling
+    return id;
+}
+
 std::size_t OriginIdentityHash::operator()(const OriginIdentity& id) const noexcept {
     const std::size_t h = std::hash<std::string_view>{}(id.name);
     const std::size_t a = std::hash<std::string_view>{}(id.address);
@@ -309,8 +326,15 @@ std::string_view origin_line_spec(std::string_view line) {
     return trim(line, " \t");
 }
 
+std::string_view without_bom(std::string_view text) {
+    constexpr std::string_view bom = "\xEF\xBB\xBF";
+    if (text.substr(0, bom.size()) == bom) text.remove_prefix(bom.size());
+    return text;
+}
+
 OriginList parse_origin_list(std::string_view text, std::string_view source) {
     OriginList list;
+    text = without_bom(text);
     std::size_t line_number = 0;
     for (std::size_t start = 0; start <= text.size();) {
         auto end = text.find('\n', start);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -43,6 +44,17 @@ struct OriginIdentityHash {
     std::size_t operator()(const OriginIdentity& id) const noexcept;
 };
 
+// The identity as text: the `id` of every origin in the JSON report and the NDJSON stream.
+// NAME:PORT, or NAME:PORT@ADDRESS when the spec gave an address (a name without one is one
+// origin, however many addresses it resolves to); NAME and ADDRESS as in OriginIdentity, an
+// IPv6 literal in brackets, the port always written. One text per identity, and itself a spec:
+// `GOOD.demo.test.@127.0.0.1` is `good.demo.test:443@127.0.0.1`.
+std::string identity_text(const OriginIdentity& id);
+
+// An `id` read back: its identity when `text` is exactly identity_text's form of a valid
+// origin, else nullopt (a non-canonical spelling is not an id).
+std::optional<OriginIdentity> parse_identity_text(std::string_view text);
+
 // One spec (no comment, no surrounding blanks). Either the origin or why it is malformed.
 std::variant<Origin, std::string> parse_origin_spec(std::string_view spec);
 
@@ -51,11 +63,16 @@ struct OriginList {
     std::vector<std::string> errors;  // "SOURCE:LINE: why", one per bad line
 };
 
+// A list file may start with a UTF-8 byte order mark (Windows editors write one): it is not
+// part of the first line.
+std::string_view without_bom(std::string_view text);
+
 // One line of a list file without its comment, line end and surrounding blanks; empty when
 // the line holds no spec.
 std::string_view origin_line_spec(std::string_view line);
 
-// A whole list file: '#' starts a comment, blank lines are skipped, every other line is a spec.
+// A whole list file (after its byte order mark, if any): '#' starts a comment, blank lines are
+// skipped, every other line is a spec.
 OriginList parse_origin_list(std::string_view text, std::string_view source);
 
 }  // namespace originscan

@@ -20,6 +20,7 @@ struct ScanSettings {
     bool system_trust = true;
     unsigned concurrency = 256;
     double timeout_s = 10;
+    unsigned retries = 1;  // more attempts for a probe the network ended (scanner.hpp)
     std::uint16_t http_port = 80;
     std::optional<std::int64_t> now;  // --now, Unix seconds
     std::string rules_file;
@@ -30,8 +31,9 @@ struct ScanSettings {
 
 // An origin that was in the baseline but is not in this scan.
 struct RemovedOrigin {
-    std::string input;
+    std::string input;  // the baseline's (first) line of it
     EdgeMode baseline_mode = EdgeMode::none;
+    OriginIdentity identity;
 };
 
 // Counts over a run's origins.

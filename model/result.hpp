@@ -19,7 +19,8 @@ struct Classification {
     std::vector<Reason> reasons;  // sorted by enum order, no duplicates
 };
 
-enum class Violation { below_required, downgrade, pin_mismatch, client_auth_missing, unreachable, expiring };
+// edge_address: an address of the origin is the edge's own (rules/edge_ranges.hpp).
+enum class Violation { below_required, downgrade, pin_mismatch, client_auth_missing, unreachable, expiring, edge_address };
 std::string_view to_string(Violation);
 std::optional<Violation> violation_from_string(std::string_view);
 

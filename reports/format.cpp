@@ -7,6 +7,7 @@
 
 #include "model/time.hpp"
 #include "rules/classify.hpp"
+#include "rules/edge_ranges.hpp"
 
 namespace originscan::reports {
 namespace {
@@ -25,6 +26,8 @@ std::string join_reasons(const std::vector<Reason>& reasons) {
 }
 
 }  // namespace
+
+std::string identity_text(const Origin& origin) { return originscan::identity_text(identity_of(origin)); }
 
 std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text) {
     const std::optional<std::int64_t> seconds = parse_rfc3339(text);
@@ -94,6 +97,10 @@ std::string addresses_note(const OriginResult& result, std::int64_t judged_at) {
     if (skipped > 0)
         out += (out.empty() ? "" : "; ") + std::to_string(skipped) + " of " + std::to_string(all.size()) +
                " addresses not probed: no IPv6 route from this host";
+    const auto edge = std::count_if(all.begin(), all.end(), rules::is_edge_probe);
+    if (edge > 0 && static_cast<std::size_t>(edge) < all.size())
+        out += (out.empty() ? "" : "; ") + std::to_string(edge) + " of " + std::to_string(all.size()) +
+               " addresses the edge's own: not connected to";
     if (result.observation.addresses_capped)
         out += (out.empty() ? "" : "; ") + std::string("only ") + std::to_string(all.size()) + " of " +
                std::to_string(result.observation.addresses_total) + " addresses probed";
@@ -141,6 +148,9 @@ std::string violation_message(const OriginResult& result, Violation violation,
                 if (const auto* failure = std::get_if<Failure>(&probe->outcome);
                     failure && !failure->detail.empty())
                     return out + " (" + class_and_reasons(c) + "; " + failure->detail + addresses + ")";
+            break;
+        case Violation::edge_address:
+            out += rules::edge_address_message(result);
             break;
         case Violation::expiring: {
             const Probe* probe = shown_probe(result, judged_at);

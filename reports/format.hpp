@@ -38,6 +38,11 @@ std::string addresses_note(const OriginResult& result, std::int64_t judged_at);
 std::string violation_message(const OriginResult& result, Violation violation,
                               std::int64_t judged_at, int expiry_days);
 
+// An origin's identity (model/origin.hpp identity_of) as text: "name:port" or
+// "name:port@address", an IPv6 literal in brackets ("[::1]:443"). Every spelling of one
+// origin gives the same text.
+std::string identity_text(const Origin& origin);
+
 // "self-signed: expired, hostname-mismatch" or "ca-trusted" when there are no reasons.
 std::string class_and_reasons(const Classification& classification);
 

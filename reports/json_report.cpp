@@ -126,13 +126,14 @@ ordered timings_json(const Timings& t) {
                    {"total_ms", t.total_ms}};
 }
 
-// address, tls, http, failure and timings of one probe (all null when there is none).
+// address, tls, http, failure, timings and attempts of one probe (all null when there is none).
 void put_probe(ordered& out, const Probe* probe, std::int64_t judged_at) {
     out["address"] = probe ? string_or_null(probe->address) : ordered(nullptr);
     out["tls"] = nullptr;
     out["http"] = nullptr;
     out["failure"] = nullptr;
     out["timings"] = nullptr;
+    out["attempts"] = nullptr;
     if (probe == nullptr) return;
     if (const auto* tls = std::get_if<TlsFacts>(&probe->outcome)) {
         out["tls"] = tls_json(*tls, judged_at);
@@ -145,6 +146,7 @@ void put_probe(ordered& out, const Probe* probe, std::int64_t judged_at) {
         if (failure->local) out["failure"]["not_probed_here"] = true;
     }
     out["timings"] = timings_json(probe->timings);
+    out["attempts"] = probe->attempts;
 }
 
 ordered verdict_json(const Verdict& v) {
@@ -160,6 +162,7 @@ ordered verdict_json(const Verdict& v) {
 ordered origin_json(const OriginResult& r, std::int64_t judged_at) {
     ordered out = ordered::object();
     out["index"] = r.index;
+    out["id"] = identity_text(identity_of(r.origin));
     out["input"] = r.origin.input;
     out["name"] = r.origin.name;
     out["port"] = r.origin.port;
@@ -197,6 +200,7 @@ ordered settings_json(const ScanSettings& s) {
     out["system_trust"] = s.system_trust;
     out["concurrency"] = s.concurrency;
     out["timeout_s"] = s.timeout_s;
+    out["retries"] = s.retries;
     out["http_port"] = s.http_port;
     out["now"] = s.now ? ordered(format_rfc3339(*s.now)) : ordered(nullptr);
     out["rules_file"] = string_or_null(s.rules_file);
@@ -248,10 +252,6 @@ std::string escape_unsafe(std::string text) {
     return out;
 }
 
-std::string dump(const ordered& value, int indent) {
-    return escape_unsafe(value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace));
-}
-
 // Where the origins array goes in the rendered top level; split out so the origins can be
 // streamed between head and tail.
 constexpr std::string_view origins_placeholder = "\"origins\": \"@originscan-origins@\"";
@@ -270,9 +270,10 @@ std::string frame(const Report& report) {
     out["origins"] = "@originscan-origins@";
     ordered removed = ordered::array();
     for (const RemovedOrigin& r : report.removed)
-        removed.push_back(ordered{{"input", r.input}, {"baseline_mode", to_string(r.baseline_mode)}});
+        removed.push_back(ordered{
+            {"id", identity_text(r.identity)}, {"input", r.input}, {"baseline_mode", to_string(r.baseline_mode)}});
     out["removed"] = std::move(removed);
-    return dump(out, 2) + "\n";
+    return json_text(out, 2) + "\n";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -536,6 +537,8 @@ public:
         Probe out;
         out.address = address;
         out.timings = timings(*timings_json, member_path(where, "timings"));
+        // Reports before retries made one attempt.
+        if (p.contains("attempts")) out.attempts = integer<unsigned>(p, "attempts", where, 0);
         if (tls_json) {
             out.outcome = tls(*tls_json, member_path(where, "tls"));
         } else if (http_json) {
@@ -553,12 +556,31 @@ public:
         return out;
     }
 
+    // What a baseline matches an origin by: its `id`, or in a report written before ids, its
+    // input parsed again (what the id was made from).
+    OriginIdentity identity(const Json& o, const std::string& input, const std::string& where) const {
+        if (o.contains("id")) {
+            const std::string text = string(o, "id", where);
+            if (auto id = parse_identity_text(text)) return *id;
+            fail(member_path(where, "id"), inert_quoted(text) + " is not an origin id (NAME:PORT or NAME:PORT@ADDRESS, "
+                                                                 "lower case, IPv6 in brackets)");
+        }
+        const auto parsed = parse_origin_spec(input);
+        if (const auto* why = std::get_if<std::string>(&parsed))
+            fail(member_path(where, "input"), "no id, and not an origin spec to derive it from: " + *why);
+        return identity_of(std::get<Origin>(parsed));
+    }
+
     OriginResult origin(const Json& o, const std::string& where) const {
         OriginResult out;
         out.index = integer<std::size_t>(o, "index", where, 0);
         out.origin.input = string(o, "input", where);
         out.origin.name = string(o, "name", where);
         out.origin.port = integer<std::uint16_t>(o, "port", where);
+        const OriginIdentity id = identity(o, out.origin.input, where);
+        out.origin.address = id.address;
+        if (identity_of(out.origin) != id)
+            fail(where, "id " + inert_quoted(identity_text(id)) + " does not match its name and port");
         out.scanned = boolean(o, "scanned", where);
         out.classification.cls =
             enumeration<OriginClass>(o, "class", where, origin_class_from_string, "class");
@@ -605,6 +627,7 @@ public:
         out.system_trust = boolean(s, "system_trust", where);
         out.concurrency = integer<unsigned>(s, "concurrency", where, 0);
         out.timeout_s = number(s, "timeout_s", where);
+        out.retries = s.contains("retries") ? integer<unsigned>(s, "retries", where, 0) : 0;  // none before
         out.http_port = integer<std::uint16_t>(s, "http_port", where);
         if (!member(s, "now", where).is_null()) out.now = time_s(s, "now", where);
         out.rules_file = string_or_null(s, "rules_file", where);
@@ -620,6 +643,10 @@ private:
 
 }  // namespace
 
+std::string json_text(const nlohmann::ordered_json& value, int indent) {
+    return escape_unsafe(value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
 nlohmann::ordered_json report_to_json(const Report& report) { return ordered::parse(render_json(report)); }
 
 JsonFrame json_frame(const Report& report) {
@@ -632,7 +659,7 @@ JsonFrame json_frame(const Report& report) {
 
 std::string json_origin(const OriginResult& result, std::int64_t judged_at) {
     // Two levels deep: inside the top-level object and the origins array.
-    const std::string flat = dump(origin_json(result, judged_at), 2);
+    const std::string flat = json_text(origin_json(result, judged_at), 2);
     std::string out = "    ";
     out.reserve(flat.size() + flat.size() / 8);
     for (const char c : flat) {
@@ -643,7 +670,7 @@ std::string json_origin(const OriginResult& result, std::int64_t judged_at) {
 }
 
 std::string ndjson_origin(const OriginResult& result, std::int64_t judged_at) {
-    return dump(origin_json(result, judged_at), -1);
+    return json_text(origin_json(result, judged_at), -1);
 }
 
 std::string render_json(const Report& report) {
@@ -702,9 +729,11 @@ Report parse_report(std::string_view text, std::string_view source) {
     for (std::size_t i = 0; i < removed.size(); ++i) {
         const std::string where = item_path("removed", i);
         if (!removed[i].is_object()) reader.fail(where, "expected an object");
-        report.removed.push_back(
-            {reader.string(removed[i], "input", where),
-             reader.enumeration<EdgeMode>(removed[i], "baseline_mode", where, edge_mode_from_string, "mode")});
+        RemovedOrigin r;
+        r.input = reader.string(removed[i], "input", where);
+        r.baseline_mode = reader.enumeration<EdgeMode>(removed[i], "baseline_mode", where, edge_mode_from_string, "mode");
+        r.identity = reader.identity(removed[i], r.input, where);
+        report.removed.push_back(std::move(r));
     }
     return report;
 }

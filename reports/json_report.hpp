@@ -41,6 +41,10 @@ std::string json_origin(const OriginResult& result, std::int64_t judged_at);  //
 // One origin as a single line of NDJSON (with its input index), no newline.
 std::string ndjson_origin(const OriginResult& result, std::int64_t judged_at);
 
+// A JSON value as text the way the report writes it (indent -1: one line), for other JSON
+// formats (SARIF): invalid UTF-8 as U+FFFD, unsafe code points as \uNNNN.
+std::string json_text(const nlohmann::ordered_json& value, int indent);
+
 // Reads a report written by render_json. Strict on everything a judgement needs (classes,
 // modes, reasons, verdicts, TLS/HTTP/failure facts): a missing or mistyped field is an error.
 // The summary is derived and not read; unknown keys are ignored. Throws ReportError when the

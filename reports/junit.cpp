@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <type_traits>
 #include <variant>
 #include <vector>
 
 #include "reports/format.hpp"
 #include "rules/classify.hpp"
+#include "rules/origin_ca.hpp"
 
 namespace originscan::reports {
 namespace {
@@ -104,6 +106,8 @@ std::string facts(const OriginResult& r, std::int64_t judged_at) {
     line("class", to_string(c.cls));
     line("allowed mode", to_string(c.mode));
     line("reasons", c.reasons.empty() ? std::string("none") : join(c.reasons));
+    if (std::find(c.reasons.begin(), c.reasons.end(), Reason::origin_ca_not_loaded) != c.reasons.end())
+        line("fix", rules::origin_ca_note());
     if (v.required_mode) line("required mode", to_string(*v.required_mode));
     if (v.baseline_mode)
         line("baseline mode", std::string(to_string(*v.baseline_mode)) + " (" + std::string(to_string(v.change)) + ")");
@@ -146,6 +150,14 @@ std::string facts(const OriginResult& r, std::int64_t judged_at) {
     return out;
 }
 
+// Where the line was listed: "FILE:LINE"; the --origin specs are the run's first origins
+// (app/origin_lists.cpp), so the N-th is "--origin N".
+std::string listed_at(const OriginResult& r) {
+    if (r.origin.where == "--origin") return "--origin " + std::to_string(r.index + 1);
+    if (r.origin.where.empty()) return "origin " + std::to_string(r.index + 1);
+    return r.origin.where;
+}
+
 }  // namespace
 
 std::string xml_escape(std::string_view s) { return attr(s); }
@@ -175,18 +187,31 @@ std::string junit_head(const Report& report) {
     return out;
 }
 
-std::string junit_testcase(const OriginResult& r, std::int64_t judged_at, int expiry_days) {
+std::string junit_testcase(const OriginResult& r, std::int64_t judged_at, int expiry_days, bool listed_more_than_once) {
     const Probe* probe = shown_probe(r, judged_at);
-    std::string out = "    <testcase classname=\"originscan.origins\" name=\"" + attr(inert(r.origin.input)) +
-                      "\" time=\"" + seconds(probe ? probe->timings.total_ms : 0) + "\">\n";
-    const std::string details = text(facts(r, judged_at));
+    std::string name = inert(r.origin.input);
+    if (listed_more_than_once) name += " (" + inert(listed_at(r)) + ")";
+    std::string out = "    <testcase classname=\"originscan.origins\" name=\"" + attr(name) + "\" time=\"" +
+                      seconds(probe ? probe->timings.total_ms : 0) + "\">\n";
     if (!r.scanned) out += "      <skipped message=\"not scanned\"/>\n";
-    for (const Violation v : r.verdict.violations) {
-        const std::string message = inert(violation_message(r, v, judged_at, expiry_days));
-        out += "      <failure type=\"" + attr(to_string(v)) + "\" message=\"" + attr(message) + "\">" +
-               text(message) + "\n\n" + details + "</failure>\n";
+    const std::vector<Violation>& violations = r.verdict.violations;
+    if (violations.empty()) {
+        out += "      <system-out>" + text(facts(r, judged_at)) + "</system-out>\n";
+    } else {
+        // One <failure> whatever the count: readers that meet several in a testcase keep the
+        // first, or count each as a failed test. Its type is the first violation; the message
+        // names them all, the body has one per line, then the facts (there only, not again in
+        // a <system-out>: a reader showing both would show them twice).
+        std::string message, lines;
+        for (const Violation v : violations) {
+            const std::string one = inert(violation_message(r, v, judged_at, expiry_days));
+            message += (message.empty() ? "" : "; ") + one;
+            lines += one + "\n";
+        }
+        if (violations.size() > 1) message.insert(0, std::to_string(violations.size()) + " violations: ");
+        out += "      <failure type=\"" + attr(to_string(violations.front())) + "\" message=\"" + attr(message) +
+               "\">" + text(lines) + "\n" + text(facts(r, judged_at)) + "</failure>\n";
     }
-    out += "      <system-out>" + details + "</system-out>\n";
     out += "    </testcase>\n";
     return out;
 }
@@ -194,9 +219,11 @@ std::string junit_testcase(const OriginResult& r, std::int64_t judged_at, int ex
 std::string junit_tail() { return "  </testsuite>\n</testsuites>\n"; }
 
 std::string render_junit(const Report& report) {
+    std::map<OriginIdentity, std::size_t> listed;
+    for (const OriginResult& r : report.origins) ++listed[identity_of(r.origin)];
     std::string out = junit_head(report);
     for (const OriginResult& r : report.origins)
-        out += junit_testcase(r, report.judged_at, report.settings.expiry_days);
+        out += junit_testcase(r, report.judged_at, report.settings.expiry_days, listed[identity_of(r.origin)] > 1);
     return out + junit_tail();
 }
 

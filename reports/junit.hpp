@@ -1,5 +1,7 @@
 // JUnit XML for CI test reporters (GitLab, Jenkins, GitHub actions): one testcase per origin,
-// always, one <failure> per policy violation. Validates against reports/junit.xsd. Text from
+// always; an origin with policy violations has exactly one <failure> (type: the first
+// violation; message and body: all of them) carrying the facts, the others a <system-out>
+// with the facts. Validates against reports/junit.xsd. Text from
 // outside (names, certificate and HTTP facts, error details) is made inert (model/text.hpp)
 // before it is XML-escaped, so it can never add a line or an attribute line break of its own.
 #pragma once
@@ -17,7 +19,11 @@ std::string render_junit(const Report& report);
 // The same text in pieces, for runs too long to hold: head (counts from summarize(report)) +
 // each origin's testcase in input order + tail.
 std::string junit_head(const Report& report);
-std::string junit_testcase(const OriginResult& result, std::int64_t judged_at, int expiry_days);
+// `listed_more_than_once` (its OriginIdentity is on several lines): the testcase name gets where
+// the line was listed, "NAME (origins.txt:12)" or "NAME (--origin 2)", so that no two testcases
+// share a name (readers that key results by name would merge them).
+std::string junit_testcase(const OriginResult& result, std::int64_t judged_at, int expiry_days,
+                           bool listed_more_than_once = false);
 std::string junit_tail();
 
 // Text made safe for XML 1.0 character data and attribute values: & < > " ' as entities;

@@ -7,6 +7,7 @@
 
 #include "reports/format.hpp"
 #include "rules/classify.hpp"
+#include "rules/origin_ca.hpp"
 
 namespace originscan::reports {
 namespace {
@@ -140,34 +141,54 @@ std::string plural(std::size_t n, std::string_view word) {
     return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s");
 }
 
-}  // namespace
 
-std::string render_summary(const Report& report, bool color) {
-    std::string out;
-
-    // Violations first: they are why a CI job failed.
+// Violations first: they are why a CI job failed. Empty when there are none.
+std::string violations_block(const Report& report, bool color) {
     std::vector<std::pair<std::string, std::string>> violations;
     for (const OriginResult& r : report.origins)
         for (const Violation v : r.verdict.violations)
             violations.emplace_back(cell(r.origin.input, columns[c_origin].max),
                                     cell(violation_message(r, v, report.judged_at, report.settings.expiry_days), 200));
-    if (!violations.empty()) {
-        std::size_t width = 0;
-        for (const auto& [input, message] : violations) width = std::max(width, display_width(input));
-        out += colored(std::to_string(violations.size()) + (violations.size() == 1 ? " VIOLATION:" : " VIOLATIONS:"),
-                       ansi::bold_red, color) + "\n";
-        for (const auto& [input, message] : violations) out += "  " + pad(input, width, false) + "  " + message + "\n";
-        out += "\n";
-    }
+    if (violations.empty()) return {};
+    std::size_t width = 0;
+    for (const auto& [input, message] : violations) width = std::max(width, display_width(input));
+    std::string out =
+        colored(std::to_string(violations.size()) + (violations.size() == 1 ? " VIOLATION:" : " VIOLATIONS:"),
+                ansi::bold_red, color) +
+        "\n";
+    for (const auto& [input, message] : violations) out += "  " + pad(input, width, false) + "  " + message + "\n";
+    return out + "\n";
+}
+
+// "strict 3, full 2, flexible 1, none 3": strongest first, the way a person reads a grade.
+std::string mode_counts(const Tally& tally, bool color) {
+    std::string out;
+    for (auto it = std::rbegin(all_edge_modes); it != std::rend(all_edge_modes); ++it)
+        out += (it == std::rbegin(all_edge_modes) ? "" : ", ") +
+               colored(std::string(to_string(*it)), mode_color(*it), color) + " " +
+               std::to_string(tally.by_mode[static_cast<std::size_t>(*it)]);
+    return out;
+}
+
+}  // namespace
+
+std::string render_summary(const Report& report, bool color) {
+    std::string out = violations_block(report, color);
 
     std::vector<Row> rows;
     for (const OriginResult& r : report.origins) rows.push_back(origin_row(r, report.judged_at));
     render_table(out, rows, color);
     out += "\n";
+    // Said once, under the table: too long for a row's note.
+    const auto origin_ca_missing = [](const OriginResult& r) {
+        const auto& reasons = r.classification.reasons;
+        return std::find(reasons.begin(), reasons.end(), Reason::origin_ca_not_loaded) != reasons.end();
+    };
+    if (std::any_of(report.origins.begin(), report.origins.end(), origin_ca_missing))
+        out += "origin-ca-not-loaded: " + rules::origin_ca_note() + "\n\n";
 
     const Tally tally = summarize(report);
     const auto& by_class = tally.by_class;
-    const auto& by_mode = tally.by_mode;
     if (tally.total > report.origins.size())
         out += std::to_string(tally.total - report.origins.size()) +
                " more origins not listed here (see the JSON report)\n";
@@ -176,13 +197,7 @@ std::string render_summary(const Report& report, bool color) {
     for (const OriginClass c : all_origin_classes)
         out += (c == all_origin_classes[0] ? " " : ", ") + std::string(to_string(c)) + " " +
                std::to_string(by_class[static_cast<std::size_t>(c)]);
-    out += "\nmodes:  ";
-    // Strongest first, the way a person reads a grade.
-    for (auto it = std::rbegin(all_edge_modes); it != std::rend(all_edge_modes); ++it)
-        out += (it == std::rbegin(all_edge_modes) ? " " : ", ") +
-               colored(std::string(to_string(*it)), mode_color(*it), color) + " " +
-               std::to_string(by_mode[static_cast<std::size_t>(*it)]);
-    out += "\n";
+    out += "\nmodes:   " + mode_counts(tally, color) + "\n";
 
     if (!report.settings.baseline_file.empty())
         out += "since the baseline: " + std::to_string(tally.downgrades) + " downgraded, " +
@@ -201,6 +216,17 @@ std::string render_summary(const Report& report, bool color) {
                        ansi::yellow, color) +
                "\n";
     return out;
+}
+
+std::string render_quiet_summary(const Report& report, bool color) {
+    const Tally tally = summarize(report);
+    std::string line = plural(tally.total, "origin") + ": " + mode_counts(tally, color) + "; ";
+    line += tally.violations == 0 ? std::string("no violations")
+                                  : plural(tally.violations, "violation") + " in " + plural(tally.failing, "origin");
+    if (!report.complete)
+        line += "; " + colored("INCOMPLETE: " + std::to_string(tally.not_scanned) + " not scanned (interrupted)",
+                               ansi::yellow, color);
+    return violations_block(report, color) + line + "\n";
 }
 
 }  // namespace originscan::reports

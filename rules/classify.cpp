@@ -4,6 +4,8 @@
 #include <variant>
 
 #include "rules/edge_profile.hpp"
+#include "rules/edge_ranges.hpp"
+#include "rules/origin_ca.hpp"
 
 namespace originscan::rules {
 namespace {
@@ -37,7 +39,11 @@ std::vector<Reason> authentication_failures(const TlsFacts& tls, std::int64_t no
 
     // A self-signed leaf that is itself an anchor (e.g. given with --ca-file) is trusted.
     if (leaf.self_signed && !trust.trusted) reasons.push_back(Reason::self_signed);
-    if (trust.signer_not_found && !leaf.self_signed) {
+    if (origin_ca_not_loaded(tls)) {
+        // Not an unknown issuer, nor a missing intermediate (Origin CA leaves are issued by the
+        // root itself): the scan lacks the anchor the edge has. What to do is origin_ca_note().
+        reasons.push_back(Reason::origin_ca_not_loaded);
+    } else if (trust.signer_not_found && !leaf.self_signed) {
         // The server sent no intermediate at all when the last certificate it presented is an
         // end-entity one that is not its own issuer: the chain is incomplete rather than
         // anchored somewhere unknown.
@@ -161,8 +167,14 @@ bool not_probed_here(const Probe& probe) {
     return failure != nullptr && failure->local;
 }
 
+namespace {
+// Probes that say nothing about the origin: not made from this host, or never made because the
+// address is the edge's.
+bool stands_aside(const Probe& probe) { return not_probed_here(probe) || is_edge_probe(probe); }
+}  // namespace
+
 bool decides(const Observation& observation, const Probe& probe) {
-    return !not_probed_here(probe) || std::all_of(observation.probes.begin(), observation.probes.end(), not_probed_here);
+    return !stands_aside(probe) || std::all_of(observation.probes.begin(), observation.probes.end(), stands_aside);
 }
 
 const Probe* deciding_probe(const Observation& observation, std::int64_t now,
@@ -184,7 +196,14 @@ Classification classify(const Observation& observation, std::int64_t now,
                         const std::vector<std::string>& pins) {
     const Probe* probe = deciding_probe(observation, now, pins);
     if (probe == nullptr) return make(OriginClass::unreachable, {Reason::not_scanned});
-    return classify_probe(*probe, now, pins);
+    Classification classification = classify_probe(*probe, now, pins);
+    // An edge address among real ones: the real ones decide the mode, and the origin still
+    // says edge-address (the verdict makes it a violation: rules/verdict.cpp).
+    if (std::any_of(observation.probes.begin(), observation.probes.end(), is_edge_probe)) {
+        classification.reasons.push_back(Reason::edge_address);
+        normalise(classification.reasons);
+    }
+    return classification;
 }
 
 }  // namespace originscan::rules

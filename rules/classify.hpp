@@ -29,7 +29,7 @@ Classification classify_probe(const Probe& probe, std::int64_t now,
                               const std::vector<std::string>& pins = {});
 
 // Classifies an origin: every probe that decides() is classified, the weakest (lowest edge
-// mode) decides.
+// mode) decides; reason edge-address is added when any address was the edge's.
 Classification classify(const Observation& observation, std::int64_t now,
                         const std::vector<std::string>& pins = {});
 
@@ -37,7 +37,8 @@ Classification classify(const Observation& observation, std::int64_t now,
 bool not_probed_here(const Probe& probe);
 
 // Whether the probe takes part in the weakest-decides rule: every probe does, except one not
-// probed here while another address was probed.
+// probed here, or an edge address never connected to (rules/edge_ranges.hpp), while another
+// address was probed. An origin whose every address is the edge's is unreachable: edge-address.
 bool decides(const Observation& observation, const Probe& probe);
 
 // The probe that decided classify() (the weakest); nullptr when there is none.

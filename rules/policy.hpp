@@ -4,11 +4,11 @@
 
 #include <atomic>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "model/enums.hpp"
@@ -46,7 +46,7 @@ const Rule* match_rule(const Policy& policy, std::string_view name);
 bool is_valid_pin(std::string_view pin);
 
 // The verdict on one origin whose classification is already made. `baseline` is the mode
-// the baseline report gave the same input (nullopt: not in the baseline; `have_baseline`
+// the baseline report gave the same origin (nullopt: not in the baseline; `have_baseline`
 // false: no --baseline at all).
 Verdict judge(const OriginResult& result, const Rule* rule, bool have_baseline,
               std::optional<EdgeMode> baseline, const ScanSettings& settings, std::int64_t now);
@@ -54,6 +54,8 @@ Verdict judge(const OriginResult& result, const Rule* rule, bool have_baseline,
 // Judges origins in any order as a scan completes them, from several threads at once:
 // classification (with the matching rule's pins) and verdict (rule, baseline). Remembers which
 // baseline origins it has seen, so removed() (called after the last judge()) can name the rest.
+// Origins are matched by identity (identity_of), never by their text. Baseline entries of
+// one identity (a duplicated line, one entry per line) count once: the first decides.
 // `policy`, `baseline` and `settings` must outlive it.
 class Judge {
 public:
@@ -70,7 +72,7 @@ private:
     const Report* baseline_;
     const ScanSettings& settings_;
     std::int64_t now_;
-    std::map<std::string, Previous, std::less<>> previous_;  // by Origin::input
+    std::unordered_map<OriginIdentity, Previous, OriginIdentityHash> previous_;
 };
 
 // Fills classification and verdict of every origin in the report, and report.removed, from

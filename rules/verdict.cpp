@@ -1,11 +1,11 @@
 // Verdicts: each origin's mode against the rules file, the baseline and --fail-on.
 #include <algorithm>
-#include <map>
-#include <set>
 #include <string>
+#include <unordered_set>
 #include <variant>
 
 #include "rules/classify.hpp"
+#include "rules/edge_ranges.hpp"
 #include "rules/policy.hpp"
 
 namespace originscan::rules {
@@ -77,6 +77,10 @@ Verdict judge(const OriginResult& result, const Rule* rule, bool have_baseline,
     if (fails_on(settings, Violation::expiring) &&
         path_expiring(result.observation, now, settings.expiry_days))
         verdict.violations.push_back(Violation::expiring);
+    // Always, whatever the other addresses gave: the edge was never the origin, and the list
+    // must name the origin's own address.
+    if (std::any_of(result.observation.probes.begin(), result.observation.probes.end(), is_edge_probe))
+        verdict.violations.push_back(Violation::edge_address);
     return verdict;
 }
 
@@ -84,16 +88,18 @@ Judge::Judge(const Policy& policy, const Report* baseline, const ScanSettings& s
     : policy_(policy), baseline_(baseline), settings_(settings), now_(now) {
     if (baseline == nullptr) return;
     for (const auto& old : baseline->origins) {
-        // An origin the baseline run never finished has no mode to compare with.
-        auto& previous = previous_[old.origin.input];
-        if (old.scanned) previous.mode = old.classification.mode;
+        // The first entry of an identity decides (a report repeats a duplicated origin's one
+        // result for each of its lines). An origin the baseline run never finished has no
+        // mode to compare with.
+        const auto [it, first] = previous_.try_emplace(identity_of(old.origin));
+        if (first && old.scanned) it->second.mode = old.classification.mode;
     }
 }
 
 void Judge::judge(OriginResult& result) {
     const Rule* rule = match_rule(policy_, result.origin.name);
     std::optional<EdgeMode> baseline_mode;
-    if (const auto it = previous_.find(result.origin.input); it != previous_.end()) {
+    if (const auto it = previous_.find(identity_of(result.origin)); it != previous_.end()) {
         it->second.seen.store(true, std::memory_order_relaxed);
         baseline_mode = it->second.mode;
     }
@@ -117,11 +123,12 @@ void Judge::judge(OriginResult& result) {
 std::vector<RemovedOrigin> Judge::removed() const {
     std::vector<RemovedOrigin> removed;
     if (baseline_ == nullptr) return removed;
-    std::set<std::string_view> listed;
+    std::unordered_set<OriginIdentity, OriginIdentityHash> listed;
     for (const auto& old : baseline_->origins) {
-        if (previous_.find(old.origin.input)->second.seen.load(std::memory_order_relaxed)) continue;
-        if (!listed.insert(old.origin.input).second) continue;  // a duplicated baseline input: once
-        removed.push_back({old.origin.input, old.classification.mode});
+        OriginIdentity id = identity_of(old.origin);
+        if (previous_.find(id)->second.seen.load(std::memory_order_relaxed)) continue;
+        if (!listed.insert(id).second) continue;  // an identity the baseline repeats: its first entry
+        removed.push_back({old.origin.input, old.classification.mode, std::move(id)});
     }
     return removed;
 }

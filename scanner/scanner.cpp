@@ -1,7 +1,9 @@
 // The scan engine. One io_context per thread, each running a share of the worker coroutines;
 // workers take origins from the source. Per origin: one absolute deadline, enforced by closing
 // the sockets (the watchdogs), covering resolve, connect, handshake and the HTTP probe of each
-// of its addresses, which are probed concurrently (see the connection slots).
+// of its addresses, which are probed concurrently (see the connection slots). An address the
+// network failed (timeout, reset, refused, no route) before any TLS answer is tried again,
+// each retry under a deadline of its own (probe_with_retries).
 // GnuTLS runs over memory buffers and Asio does every read and write, so the first bytes from
 // the peer can be looked at (HTTP on the TLS port) and closing the socket cancels everything.
 #include "scanner/scanner.hpp"
@@ -17,6 +19,7 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 #include <unordered_set>
 
@@ -168,6 +171,7 @@ struct ThreadState {
     std::unordered_set<Conn*> live;
     unsigned workers = 0;
     ConnectionSlots slots;
+    std::minstd_rand jitter{std::random_device{}()};  // spreads the pauses before retries
 
     // Closes every socket in flight on this thread (on this thread only).
     void abort_all() {
@@ -288,6 +292,18 @@ bool refuses_client_certificate(std::string_view answer) {
                                          answer.find("The SSL certificate error") != answer.npos));
 }
 
+// How much of the peer's first TLS record has come (RFC 8446 5.1: a 5-byte header whose last
+// two bytes are the length). Whole, it is a ServerHello or an alert: the origin has answered.
+struct FirstRecord {
+    std::array<unsigned char, 5> header{};
+    std::size_t seen = 0;
+    void add(const unsigned char* data, std::size_t n) {
+        for (std::size_t i = 0; i < n && seen + i < header.size(); ++i) header[seen + i] = data[i];
+        seen += n;
+    }
+    bool whole() const { return seen >= header.size() && seen >= header.size() + (std::size_t{header[3]} << 8 | header[4]); }
+};
+
 bool starts_with_http(const std::vector<unsigned char>& bytes) {
     static constexpr char prefix[] = "HTTP/";
     return bytes.size() >= 5 && std::memcmp(bytes.data(), prefix, 5) == 0;
@@ -308,8 +324,10 @@ std::string status_line(const std::vector<unsigned char>& bytes) {
 // waits and the deadline moves on by the time waited, so a busy scan delays an origin but
 // never makes it time out. timings.total_ms is the time spent under the deadline (resolve,
 // connect, handshake), not counting that wait. The wait is bounded all the same: every
-// slot holder ends by its own deadline. An origin with more addresses than the thread's
-// share probes them a share at a time, all under its one deadline.
+// slot holder ends by its own deadline, or, retrying, by its last attempt's ((retries + 1)
+// deadlines and the pauses). An origin with more addresses than the thread's share probes
+// them a share at a time, each address's first attempt under the origin's one deadline.
+// A retry stays on the slot of its lane (no second slot, no wait in the queue).
 struct SlotWaiter {
     unsigned wanted = 0;
     asio::steady_timer* wake = nullptr;
@@ -339,6 +357,29 @@ void disarm_watchdog(Conn& conn) {
     conn.watchdog.cancel();
 }
 
+// The origin's deadline again, for the next address of a lane after an address's retries
+// ran past it: timed out at once when it has passed.
+void rearm_watchdog(const std::shared_ptr<Conn>& conn, Clock::time_point deadline) {
+    disarm_watchdog(*conn);
+    conn->timed_out = Clock::now() >= deadline;
+    if (!conn->timed_out) arm_watchdog(conn, deadline);
+}
+
+// Retries (ScannerOptions::retries): the failures the network makes, which a moment later
+// may be gone. Every other outcome is the origin's answer, and a second look would see it
+// again; a `local` no-route is this host's lack of IPv6, which a retry cannot change.
+bool network_failure(const Probe& probe) {
+    const auto* failure = std::get_if<Failure>(&probe.outcome);
+    if (!failure || failure->local) return false;
+    const Reason r = failure->reason;
+    return r == Reason::timeout || r == Reason::reset || r == Reason::refused || r == Reason::no_route;
+}
+
+Clock::duration retry_backoff(std::chrono::milliseconds timeout, std::minstd_rand& jitter) {
+    const long long most = std::chrono::microseconds(max_retry_backoff(timeout)).count();
+    return std::chrono::microseconds(std::uniform_int_distribution<long long>(most * 2 / 5, most)(jitter));
+}
+
 // What the lanes of one origin share: the addresses to probe and where their results go.
 struct AddressWork {
     const Origin& origin;
@@ -353,7 +394,10 @@ struct AddressWork {
 
 struct Scanner::Impl {
     explicit Impl(ScannerOptions o)
-        : options(std::move(o)), tls(options.ca_files, options.system_trust, options.client_cert, options.client_key), resolver(options.resolver_threads) {}
+        : options(std::move(o)),
+          tls(options.ca_files, options.system_trust, options.origin_ca_fingerprints, options.client_cert,
+              options.client_key),
+          resolver(options.resolver_threads) {}
 
     awaitable<void> worker(ThreadState& ts);
     awaitable<void> stop_watch(ThreadState& ts);
@@ -369,13 +413,16 @@ struct Scanner::Impl {
     awaitable<Observation> scan_origin(ThreadState& ts, const Origin& origin);
     awaitable<std::optional<Resolution>> resolve(std::shared_ptr<Conn> conn, const std::string& host);
     awaitable<void> lane(std::shared_ptr<Conn> conn, AddressWork& work);
-    awaitable<void> probe_address(Conn& conn, const Origin& origin, const asio::ip::address& address, Probe& probe);
+    awaitable<void> probe_with_retries(std::shared_ptr<Conn> conn, AddressWork& work, std::size_t i);
+    // One attempt; true when it is worth another (a network failure before any TLS answer).
+    awaitable<bool> probe_address(Conn& conn, const Origin& origin, const asio::ip::address& address, Probe& probe,
+                                  bool last_attempt);
     // The edge's handshake on the connected socket; when the origin refuses the edge's offer,
-    // also broad_handshake() to say what it speaks.
-    awaitable<void> handshake(Conn& conn, const Origin& origin, Probe& probe) {
+    // also broad_handshake() to say what it speaks. True when the origin answered in TLS.
+    awaitable<bool> handshake(Conn& conn, const Origin& origin, Probe& probe) {
         return run_handshake(conn, origin, probe, tls.priority(), true);
     }
-    awaitable<void> run_handshake(Conn& conn, const Origin& origin, Probe& probe, gnutls_priority_t priority,
+    awaitable<bool> run_handshake(Conn& conn, const Origin& origin, Probe& probe, gnutls_priority_t priority,
                                   bool describe_refusal);
     awaitable<Probe> broad_handshake(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint);
     awaitable<std::string> client_certificate_refusal(Conn& conn, const Origin& origin, gnutls_session_t session,
@@ -398,6 +445,10 @@ struct Scanner::Impl {
     std::exception_ptr failure;  // the first one
     std::atomic<bool> failed{false};
 };
+
+std::chrono::milliseconds max_retry_backoff(std::chrono::milliseconds timeout) {
+    return std::min(std::chrono::milliseconds(250), timeout / 4);
+}
 
 Scanner::Scanner(ScannerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Scanner::~Scanner() = default;
@@ -571,11 +622,57 @@ awaitable<std::optional<Resolution>> Scanner::Impl::resolve(std::shared_ptr<Conn
 awaitable<void> Scanner::Impl::lane(std::shared_ptr<Conn> conn, AddressWork& work) {
     while (work.next < work.addresses.size() && !conn->aborted) {
         const std::size_t i = work.next++;
+        co_await probe_with_retries(conn, work, i);
         Probe& probe = work.probes[i];
         probe.timings.resolve_ms = work.resolve_ms;
-        co_await probe_address(*conn, work.origin, work.addresses[i], probe);
         probe.timings.total_ms = ms_between(work.start, Clock::now());
     }
+}
+
+// One address, attempted again after a network failure while retries are left. The first
+// attempt runs under the origin's deadline; each retry on a fresh connection, after a pause
+// with no deadline running, under a deadline of its own (a full timeout). The lane keeps its
+// connection slot throughout: a retry never waits for one, nor takes another.
+awaitable<void> Scanner::Impl::probe_with_retries(std::shared_ptr<Conn> conn, AddressWork& work, std::size_t i) {
+    Probe& probe = work.probes[i];
+    const asio::ip::address& address = work.addresses[i];
+    probe.address = address.to_string();
+    // Before any connection, whatever the time left: the edge would answer for the origin with
+    // its own certificate. Never attempted, so never retried.
+    if (const IpRange* edge = find_range(options.edge_ranges, probe.address)) {
+        probe.attempts = 0;
+        probe.outcome = Failure{Reason::edge_address,
+                                probe.address + " is in the edge's range " + edge->to_string() + ": not connected to"};
+        co_return;
+    }
+    if (conn->timed_out) {
+        probe.attempts = 0;
+        probe.outcome = Failure{Reason::timeout, "the deadline passed before " + probe.address + " had its turn"};
+        co_return;
+    }
+    Clock::time_point deadline = work.start + options.timeout;  // the first attempt's: the origin's
+    for (unsigned attempt = 1;; ++attempt) {
+        const bool last = attempt > options.retries;
+        Probe tried;
+        const bool again = co_await probe_address(*conn, work.origin, address, tried, last);
+        tried.attempts = attempt;
+        probe = std::move(tried);
+        if (last || !again || conn->aborted) break;
+        // The pause counts from the attempt's end: its deadline when it timed out, so that a
+        // late watchdog (a loaded machine) is not carried into the next attempt's deadline.
+        const Clock::time_point resume = (conn->timed_out ? deadline : Clock::now()) +
+                                         retry_backoff(options.timeout, conn->thread.jitter);
+        disarm_watchdog(*conn);
+        error_code ignored;
+        conn->socket.close(ignored);
+        conn->wake.expires_at(resume);
+        co_await conn->wake.async_wait(use_tuple);  // abort() (SIGINT) cancels it
+        if (conn->aborted) break;
+        conn->timed_out = false;
+        deadline = resume + options.timeout;
+        arm_watchdog(conn, deadline);
+    }
+    if (probe.attempts > 1 && !conn->aborted) rearm_watchdog(conn, work.start + options.timeout);
 }
 
 awaitable<Observation> Scanner::Impl::scan_origin(ThreadState& ts, const Origin& origin) {
@@ -663,13 +760,15 @@ awaitable<Observation> Scanner::Impl::scan_origin(ThreadState& ts, const Origin&
     co_return observation;
 }
 
-// One address: connect; when the TLS port refuses, the HTTP port of the same address; else
-// the handshake with SNI = NAME.
-awaitable<void> Scanner::Impl::probe_address(Conn& conn, const Origin& origin, const asio::ip::address& address,
-                                             Probe& probe) {
+// One attempt at one address: connect; when the TLS port refuses on the last attempt, the
+// HTTP port of the same address; else the handshake with SNI = NAME.
+awaitable<bool> Scanner::Impl::probe_address(Conn& conn, const Origin& origin, const asio::ip::address& address,
+                                             Probe& probe, bool last_attempt) {
     probe.address = address.to_string();
-    auto fail = [&](Reason reason, std::string detail) { probe.outcome = Failure{reason, std::move(detail)}; };
-    if (conn.timed_out) co_return fail(Reason::timeout, "the deadline passed before " + probe.address + " had its turn");
+    auto fail = [&](Reason reason, std::string detail) {  // the network's failures: worth another attempt
+        probe.outcome = Failure{reason, std::move(detail)};
+        return true;
+    };
     const auto connect_start = Clock::now();
     tcp::endpoint endpoint(address, origin.port);
     error_code ec;
@@ -680,18 +779,22 @@ awaitable<void> Scanner::Impl::probe_address(Conn& conn, const Origin& origin, c
         if (conn.timed_out) co_return fail(Reason::timeout, "connect to " + probe.address + " timed out");
         if (no_family_route_here(address, connect_ec, conn.socket.get_executor())) {
             probe.outcome = Failure{Reason::no_route, no_ipv6_route_detail, true};
-            co_return;
+            co_return false;
         }
         const Reason reason = reason_for(connect_ec);
-        if (reason == Reason::refused && options.http_port != 0 && !conn.aborted) {
+        // The TLS port is retried before the HTTP port is asked: a TLS port that refuses for a
+        // moment (a restart) must not make the origin look plaintext. A port closed for good
+        // costs one more refused connect per retry, and the pause.
+        if (reason == Reason::refused && last_attempt && options.http_port != 0 && !conn.aborted) {
             tcp::endpoint http(address, options.http_port);
-            if (co_await probe_http(conn, origin, http, probe)) co_return;
+            if (co_await probe_http(conn, origin, http, probe)) co_return false;
             if (conn.timed_out) co_return fail(Reason::timeout, "HTTP probe of port " + std::to_string(options.http_port) + " timed out");
         }
         co_return fail(reason, connect_ec.message());
     }
     conn.socket.set_option(tcp::no_delay(true), ec);
-    co_await handshake(conn, origin, probe);
+    const bool answered = co_await handshake(conn, origin, probe);
+    co_return !answered && network_failure(probe);
 }
 
 // async_connect (which opens the socket), with this machine's shortages retried after a short
@@ -776,7 +879,9 @@ Failure refusal_with(Failure refusal, bool protocol_refused, const Probe& broad)
     return refusal;
 }
 
-awaitable<void> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, Probe& probe, gnutls_priority_t priority,
+// True when the origin answered in TLS: its first record (a ServerHello, or an alert) came
+// whole. From then on how the handshake ends is the origin's TLS verdict, never retried.
+awaitable<bool> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, Probe& probe, gnutls_priority_t priority,
                                              bool describe_refusal) {
     const auto start = Clock::now();
     error_code endpoint_ec;
@@ -784,7 +889,7 @@ awaitable<void> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, P
     gnutls_session_t raw = nullptr;
     if (int r = gnutls_init(&raw, GNUTLS_CLIENT | GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS); r < 0) {
         probe.outcome = Failure{Reason::tls_error, gnutls_error_text(r)};
-        co_return;
+        co_return false;
     }
     SessionPtr session(raw);
     MemoryTransport io;
@@ -806,6 +911,7 @@ awaitable<void> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, P
     std::array<unsigned char, 16 * 1024> buf;
     bool sniffed = false;  // have the first bytes been recognised as TLS?
     std::vector<unsigned char> first;
+    FirstRecord first_record;
     error_code net_error;
     int tls_result = 0;
     for (;;) {
@@ -839,6 +945,7 @@ awaitable<void> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, P
             net_error = ec;
             break;
         }
+        first_record.add(buf.data(), n);
         if (!sniffed) {
             // Before GnuTLS sees anything: is this TLS at all, or HTTP on the TLS port?
             first.insert(first.end(), buf.begin(), buf.begin() + n);
@@ -856,11 +963,12 @@ awaitable<void> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, P
                 probe.outcome = HttpFacts{true, origin.port, status_line(first)};
             else
                 probe.outcome = Failure{Reason::not_tls, "first bytes: " + printable(first.data(), std::min<std::size_t>(first.size(), 16))};
-            co_return;
+            co_return false;
         }
         io.in.insert(io.in.end(), buf.begin(), buf.begin() + n);
     }
     probe.timings.handshake_ms = ms_between(start, Clock::now());
+    const bool answered = sniffed && first_record.whole();
 
     unsigned count = 0;
     const gnutls_datum_t* peers = gnutls_certificate_get_peers(raw, &count);
@@ -871,7 +979,7 @@ awaitable<void> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, P
     if (conn.timed_out) {
         probe.outcome = Failure{Reason::timeout, certificate_seen ? "handshake did not finish before the deadline"
                                                                   : "no TLS answer before the deadline"};
-        co_return;
+        co_return answered;
     }
     // GnuTLS's own verdict (done, or a TLS error such as an alert it read) beats the socket's:
     // an alert followed by a close is a tls-alert, not a reset.
@@ -881,7 +989,7 @@ awaitable<void> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, P
     if (net_error && !tls_concluded) {
         probe.outcome = Failure{reason_for(net_error), net_error == asio::error::eof ? "connection closed by peer"
                                                                                    : net_error.message()};
-        co_return;
+        co_return answered;
     }
     auto tls_failure_text = [&] {
         if (!refusal.empty()) return refusal;
@@ -902,7 +1010,7 @@ awaitable<void> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, P
             refusal = refusal_with(std::move(refusal), protocol_refused, broad);
         }
         probe.outcome = std::move(refusal);
-        co_return;
+        co_return answered;
     }
 
     TlsFacts facts;
@@ -940,7 +1048,7 @@ awaitable<void> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, P
     }
     if (chain.empty()) {
         probe.outcome = Failure{Reason::tls_error, "unparsable certificate"};
-        co_return;
+        co_return answered;
     }
     facts.trust = tls.verify(chain);
     facts.name_matches = leaf_matches_name(chain.front().get(), origin.name, origin.name_is_ip);
@@ -958,6 +1066,7 @@ awaitable<void> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, P
         }
     }
     probe.outcome = std::move(facts);
+    co_return answered;
 }
 
 // After a handshake in which the client presented its certificate: one GET /, and the

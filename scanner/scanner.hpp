@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "model/ip_range.hpp"
 #include "model/observation.hpp"
 #include "model/origin.hpp"
 
@@ -25,10 +26,24 @@ struct ScannerOptions {
     std::string client_key;
     unsigned concurrency = 256;         // connections in flight, all threads together; an
                                         // origin probing 3 addresses at once takes 3
-    std::chrono::milliseconds timeout{10'000};  // one absolute deadline per origin
+    std::chrono::milliseconds timeout{10'000};  // the deadline of each attempt (see retries)
+    // More attempts for a probe (one address) the network ended before the origin said
+    // anything in TLS: timeout, reset, refused, no-route. Each retry is a fresh connection
+    // after retry_backoff(timeout), on the probe's own connection slot, with a full `timeout`
+    // of its own; the first attempt runs under the origin's deadline (resolve included). So
+    // an address that never answers costs (retries + 1) x timeout + retries x backoff. A TLS
+    // answer (a ServerHello, an alert, a certificate), HTTP, not-tls and DNS failures are
+    // never retried. 0: one attempt. The CLI's default is 1.
+    unsigned retries = 0;
     std::uint16_t http_port = 80;       // probed when the TLS port refuses; 0: never
     unsigned threads = 0;               // event-loop threads; 0: one per core
     unsigned resolver_threads = 64;     // getaddrinfo threads doing wanted lookups at once
+    // The edge's own addresses (rules/edge_ranges.hpp): never connected to. A probe of one is
+    // Failure{edge_address}. Empty: every address is probed.
+    std::vector<IpRange> edge_ranges;
+    // SHA-256 fingerprints (lower-case hex of the DER) of the Cloudflare Origin CA roots
+    // (rules/origin_ca.hpp): TrustFacts::origin_ca_loaded says whether a loaded anchor has one.
+    std::vector<std::string> origin_ca_fingerprints;
     // Tests only: called on a scanner thread before each origin is scanned, to inject a
     // failure (whatever it throws fails the scan as a throwing sink would). Empty in the app.
     std::function<void(std::size_t index, const Origin& origin)> test_hook;
@@ -36,6 +51,11 @@ struct ScannerOptions {
     // "--concurrency 256 lowered to 40 (open-file limit 64)".
     std::function<void(const std::string&)> notice;
 };
+
+// The longest pause before a retry: 250 ms, or a quarter of the timeout when that is less.
+// Each pause is drawn at random from its upper 60 % (100 to 250 ms for a timeout of 1 s or
+// more), so that the retries of origins that failed together do not arrive together.
+std::chrono::milliseconds max_retry_backoff(std::chrono::milliseconds timeout);
 
 // A local shortage (out of file descriptors, memory or socket buffers) that outlasted an
 // origin's deadline: no origin can be judged by it, so the scan stops instead.

@@ -220,13 +220,35 @@ void find_path(gnutls_x509_trust_list_t trust, const std::vector<gnutls_x509_crt
     }
 }
 
+// Whether any anchor of the trust list has one of these fingerprints. Every anchor is
+// visited: the iterator frees itself only once it has run to the end (GnuTLS manual,
+// gnutls_x509_trust_list_iter_get_ca).
+bool has_anchor_with(gnutls_x509_trust_list_t trust, const std::vector<std::string>& fingerprints) {
+    if (fingerprints.empty()) return false;
+    bool found = false;
+    gnutls_x509_trust_list_iter_t iter = nullptr;
+    gnutls_x509_crt_t crt = nullptr;
+    while (gnutls_x509_trust_list_iter_get_ca(trust, &iter, &crt) == GNUTLS_E_SUCCESS) {
+        CrtPtr owned(crt);
+        GnutlsDatum der;
+        std::array<unsigned char, 32> digest{};
+        if (!found && gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der.d) >= 0 &&
+            gnutls_hash_fast(GNUTLS_DIG_SHA256, der.d.data, der.d.size, digest.data()) >= 0)
+            found = std::find(fingerprints.begin(), fingerprints.end(), hex(digest.data(), digest.size())) !=
+                    fingerprints.end();
+    }
+    if (iter != nullptr) gnutls_x509_trust_list_iter_deinit(iter);  // ended by an error, not at the end
+    return found;
+}
+
 }  // namespace
 
 ClientIdentity::~ClientIdentity() {
     for (auto& cert : chain) gnutls_pcert_deinit(&cert);
 }
 
-TlsContext::TlsContext(const std::vector<std::string>& ca_files, bool system_trust, const std::string& client_cert,
+TlsContext::TlsContext(const std::vector<std::string>& ca_files, bool system_trust,
+                       const std::vector<std::string>& origin_ca_fingerprints, const std::string& client_cert,
                        const std::string& client_key) {
     gnutls_certificate_credentials_t creds;
     check_gnutls(gnutls_certificate_allocate_credentials(&creds), "credentials");
@@ -261,10 +283,12 @@ TlsContext::TlsContext(const std::vector<std::string>& ca_files, bool system_tru
     if (anchors == 0)
         throw TrustError(system_trust ? "no trust anchors: the system trust store is empty; give --ca-file"
                                       : "no trust anchors: --no-system-trust needs --ca-file");
+    origin_ca_loaded_ = has_anchor_with(trust, origin_ca_fingerprints);
 }
 
 TrustFacts TlsContext::verify(const std::vector<CrtPtr>& chain) const {
     TrustFacts facts;
+    facts.origin_ca_loaded = origin_ca_loaded_;
     std::vector<gnutls_x509_crt_t> certs;
     certs.reserve(chain.size());
     for (const auto& c : chain) certs.push_back(c.get());

@@ -38,8 +38,11 @@ public:
     // Throws TrustError (scanner.hpp) for an unreadable or certificate-less --ca-file, or
     // when no trust anchor at all would be loaded; for an unreadable or mismatched client
     // certificate and key (both given, or neither).
+    // `origin_ca_fingerprints`: SHA-256 of the DER (lower-case hex) of the Cloudflare Origin CA
+    // roots; whether any loaded anchor has one goes into every TrustFacts (origin_ca_loaded).
     TlsContext(const std::vector<std::string>& ca_files, bool system_trust,
-               const std::string& client_cert = {}, const std::string& client_key = {});
+               const std::vector<std::string>& origin_ca_fingerprints = {}, const std::string& client_cert = {},
+               const std::string& client_key = {});
 
     gnutls_certificate_credentials_t credentials() const { return creds_.get(); }
     gnutls_priority_t priority() const { return priority_.get(); }  // the edge's offer
@@ -58,6 +61,7 @@ private:
     PriorityPtr broad_priority_;
     TrustPtr trust_;
     ClientIdentity client_;
+    bool origin_ca_loaded_ = false;
 };
 
 // What the scanner examines of a presented chain. GnuTLS's certificate code looks extensions

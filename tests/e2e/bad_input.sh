@@ -200,9 +200,9 @@ echo "== list files"
 expect_usage "missing list" "$tmp/nonexistent.txt: No such file or directory" -- scan "$tmp/nonexistent.txt"
 expect_usage "directory as list" "$tmp: is a directory" -- scan "$tmp"
 : >"$tmp/empty.txt"
-expect_usage "empty list" "no origins given" -- scan "$tmp/empty.txt"
+expect_usage "empty list" "$tmp/empty.txt: no origins (the list is empty" -- scan "$tmp/empty.txt"
 printf '# only comments\n\n   \n' >"$tmp/comments.txt"
-expect_usage "list of comments only" "no origins given" -- scan "$tmp/comments.txt"
+expect_usage "list of comments only" "$tmp/comments.txt: no origins" -- scan "$tmp/comments.txt"
 expect_usage "no list and no --origin" "no origins given" -- scan
 printf '%s\n' "$ok_origin" >"$tmp/unreadable.txt"
 chmod 000 "$tmp/unreadable.txt"
@@ -249,12 +249,22 @@ for now in yesterday 2026-13-01T00:00:00Z 2026-02-30T00:00:00Z 2026-01-01 2026-0
     expect_usage "--now \"$now\"" "--now \"$now\": $now_hint" -- scan --origin "$ok_origin" --now "$now"
 done
 expect_usage "--now without value" "the required argument for option '--now' is missing" -- scan --origin "$ok_origin" --now
-for n in 0 -1 100001; do
-    expect_usage "--concurrency $n" "--concurrency must be 1 to 100000" -- scan --origin "$ok_origin" --concurrency "$n"
-done
-for n in abc 1e9 1.5 ""; do
-    expect_usage "--concurrency \"$n\"" "for option '--concurrency' is invalid" -- scan --origin "$ok_origin" --concurrency "$n"
-done
+# expect_count OPTION MESSAGE OUT_OF_RANGE... -- NOT_A_COUNT...: an integer option refuses each
+# value out of its range with MESSAGE, and each value that is no count as invalid.
+expect_count() {
+    local option=$1 message=$2 n
+    shift 2
+    while [[ $# -gt 0 && $1 != -- ]]; do
+        expect_usage "$option $1" "$message" -- scan --origin "$ok_origin" "$option" "$1"
+        shift
+    done
+    shift
+    for n in "$@"; do
+        expect_usage "$option \"$n\"" "for option '$option' is invalid" -- scan --origin "$ok_origin" "$option" "$n"
+    done
+}
+expect_count --concurrency "--concurrency must be 1 to 100000" 0 -1 100001 -- abc 1e9 1.5 ""
+expect_count --retries "--retries must be 0 to 10" 11 -1 100 -- abc 1.5 4294967296 ""
 for t in 0 -5 nan inf 3601 1e9 0.0004 0.0009999; do
     expect_usage "--timeout $t" "--timeout must be 0.001 to 3600 seconds (1 ms at least)" -- \
         scan --origin "$ok_origin" --timeout "$t"

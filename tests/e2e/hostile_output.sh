@@ -128,10 +128,15 @@ for path in (junit_path, json_path, summary_path, stderr_path):
 root = ET.parse(junit_path).getroot()
 cases = root.findall(".//testcase")
 check(len(cases) == 2, f"{len(cases)} testcases, expected 2")
+# The facts are in the one failure (both origins fail), never in a system-out as well.
+def facts(case):
+    failures = case.findall("failure")
+    check(len(failures) == 1 and case.find("system-out") is None,
+          f"{case.get('name')}: {len(failures)} failures, system-out {case.find('system-out') is not None}")
+    return failures[0].text if failures else ""
 for case in cases:
     name = case.get("name")
-    out = case.find("system-out").text or ""
-    lines = out.split("\n")
+    lines = facts(case).split("\n")
     classes = [l for l in lines if l.startswith("class: ")]
     modes = [l for l in lines if l.startswith("allowed mode: ")]
     check(classes in (["class: self-signed"], ["class: plaintext"]), f"{name}: class lines {classes}")
@@ -139,16 +144,14 @@ for case in cases:
     for failure in case.findall("failure"):
         message = failure.get("message")
         check("\n" not in message and "\r" not in message, f"{name}: a line break in a failure message")
-        body = failure.text.split("\n")
-        check(sum(l.startswith("class: ") for l in body) == 1, f"{name}: failure body class lines")
     for element in case.iter():
         for key, value in element.attrib.items():
             check(unsafe.search(value) is None and "\n" not in value, f"{name}: attribute {key}={value!r}")
 tls_case = next((c for c in cases if c.get("name").startswith("hostile.")), None)
 check(tls_case is not None and "subject: OU=y\\x0d\\x0aallowed mode: strict\\x1b[2J,O=x\\x0aclass: ca-trusted"
-      "\\x1b]0\\\\;pwned\\x07,CN=hostile.demo.test" in tls_case.find("system-out").text,
+      "\\x1b]0\\\\;pwned\\x07,CN=hostile.demo.test" in facts(tls_case),
       "the subject is not shown with its escapes as \\xNN")
-check(tls_case is not None and "\\x1b[31mevil.demo.test" in tls_case.find("system-out").text,
+check(tls_case is not None and "\\x1b[31mevil.demo.test" in facts(tls_case),
       "the SAN is not shown with its escape as \\x1b")
 
 # JSON: the real text is data, escaped by JSON, read back exactly.

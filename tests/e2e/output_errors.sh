@@ -40,7 +40,7 @@ reports_ok() {
     local what=$1
     shift
     if "$python" - "$list" "$@" <<'EOF'; then ok "$what"; else fail "$what"; fi
-import json, sys
+import collections, json, sys
 import xml.etree.ElementTree as ET
 
 listed = [l.strip() for l in open(sys.argv[1]) if l.strip()]
@@ -59,7 +59,9 @@ for kind, path in zip(args[::2], args[1::2]):
         elif kind == "--junit":
             root = ET.parse(path).getroot()
             names = [c.get("name") for c in root.iter("testcase")]
-            if names != listed:
+            # A repeated line is named with its FILE:LINE (the list has no comment or blank line).
+            repeats = collections.Counter(listed)
+            if names != [s + (f" ({sys.argv[1]}:{i + 1})" if repeats[s] > 1 else "") for i, s in enumerate(listed)]:
                 problems.append(f"{path}: {len(names)} testcases, not the {len(listed)} listed origins in order")
             complete = [p.get("value") for p in root.iter("property") if p.get("name") == "originscan.complete"]
             if complete != ["false" if incomplete else "true"]:

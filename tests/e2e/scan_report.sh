@@ -82,6 +82,16 @@ for m in ("strict", "full", "flexible", "none"):
 check(sum(s["by_class"].values()) == s["total"] == sum(s["by_mode"].values()), "summary counts do not add up")
 check(s["violations"] == 0 and s["downgrades"] == 0 and s["not_scanned"] == 0, f"summary: {s}")
 check(report["removed"] == [], "removed is not empty without a baseline")
+# --retries 1 (the default): each address the network failed before any TLS answer was tried
+# twice (a refused TLS port too, before its HTTP port was asked); every answer once.
+check(report["settings"]["retries"] == 1, f'settings.retries {report["settings"].get("retries")}, expected 1')
+for o in origins:
+    for p in o.get("probes") or [o]:
+        f, http = p["failure"], p["http"]
+        network = f is not None and f["reason"] in ("timeout", "reset", "refused", "no-route") and not f.get("not_probed_here")
+        want = 2 if network or (http is not None and not http["on_tls_port"]) else 1
+        check(p["attempts"] == want, f'{o["input"]} {p["address"]}: attempts {p["attempts"]}, expected {want}')
+check(any(p["attempts"] == 2 for o in origins for p in o.get("probes") or [o]), "no origin was retried")
 # Every class but pin-matching (that needs rules) must be present, or the test proves little.
 for c in ("ca-trusted", "self-signed", "plaintext", "unreachable"):
     check(by_class[c] > 0, f"no {c} origin in the scan")

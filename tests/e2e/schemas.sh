@@ -57,6 +57,8 @@ def delete(path):
     return edit
 
 broken("an unknown class", set_(["origins", 0, "class"], "trusted"))
+broken("a negative attempts count", set_(["origins", 0, "attempts"], -1))
+broken("a fractional retries setting", set_(["settings", "retries"], 1.5))
 broken("an unknown mode", set_(["origins", 0, "allowed_mode"], "full-strict"))
 broken("an unknown reason", set_(["origins", 2, "reasons"], ["too-old"]))
 broken("an unknown violation", set_(["origins", 2, "verdict", "violations"], ["late"]))
@@ -105,6 +107,18 @@ reject "a negative count" <<'XML'
 XML
 reject "failure before skipped" <<'XML'
 <testsuites><testsuite name="s"><testcase name="t"><failure message="m"/><skipped/></testcase></testsuite></testsuites>
+XML
+reject "two failures in one testcase (readers keep the first or count two tests)" <<'XML'
+<testsuites><testsuite name="s"><testcase name="t"><failure type="a"/><failure type="b"/></testcase></testsuite></testsuites>
+XML
+reject "the facts twice (a failure and a system-out)" <<'XML'
+<testsuites><testsuite name="s"><testcase name="t"><failure type="a">facts</failure><system-out>facts</system-out></testcase></testsuite></testsuites>
+XML
+reject "two testcases of one name" <<'XML'
+<testsuites><testsuite name="s"><testcase name="t"/><testcase name="t"/></testsuite></testsuites>
+XML
+reject "two testcases of one name in a lone testsuite" <<'XML'
+<testsuite name="s"><testcase name="t"/><testcase name="t"/></testsuite>
 XML
 reject "a testcase as the root" <<'XML'
 <testcase name="t"/>

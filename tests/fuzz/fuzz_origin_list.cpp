@@ -2,7 +2,7 @@
 // user gives as LIST. Beyond "no crash, no sanitizer report", every origin it accepts must
 // parse again from its own `input` to the same origin, and every line is accounted for. Its
 // identity (what duplicates and the baseline compare) is a fixed point: normalising it again
-// changes nothing, and equal identities hash equally.
+// changes nothing, equal identities hash equally, and its text reads back as itself.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -37,6 +37,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const originscan::OriginIdentity again_id = originscan::identity_of(bare);
         if (!(again_id == id) || !(originscan::identity_of(*reparsed) == id)) std::abort();
         if (originscan::OriginIdentityHash{}(again_id) != originscan::OriginIdentityHash{}(id)) std::abort();
+        // Its text (the report's id) reads back as the same identity.
+        const auto from_text = originscan::parse_identity_text(originscan::identity_text(id));
+        if (!from_text || !(*from_text == id)) std::abort();
     }
     for (const std::string& error : list.errors)
         if (error.rfind("fuzz.txt:", 0) != 0) std::abort();

@@ -46,15 +46,16 @@ int poll_retry(pollfd* fds, nfds_t n, milliseconds wait) {
     }
 }
 
-// A listening TCP socket on 127.0.0.1, port chosen by the kernel.
-Fd listen_on_loopback(int backlog, std::uint16_t& port) {
+// A listening TCP socket on 127.0.0.1 (or another 127/8 address), port chosen by the kernel.
+Fd listen_on_loopback(int backlog, std::uint16_t& port, const char* address = "127.0.0.1") {
     Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     check_errno(static_cast<bool>(fd), "socket");
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::inet_pton(AF_INET, address, &addr.sin_addr) != 1 || (ntohl(addr.sin_addr.s_addr) >> 24) != 127)
+        throw std::runtime_error(std::string("not a 127/8 address: ") + address);
     addr.sin_port = 0;
-    check_errno(::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0, "bind 127.0.0.1:0");
+    check_errno(::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0, "bind 127/8:0");
     check_errno(::listen(fd.get(), backlog) == 0, "listen");
     socklen_t len = sizeof addr;
     check_errno(::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) == 0, "getsockname");
@@ -485,8 +486,8 @@ void Connection::reset() {
     fd_.reset();
 }
 
-LoopbackServer::LoopbackServer(Behaviour behaviour) : behaviour_(std::move(behaviour)) {
-    listener_ = listen_on_loopback(SOMAXCONN, port_);
+LoopbackServer::LoopbackServer(Behaviour behaviour, const char* address) : behaviour_(std::move(behaviour)) {
+    listener_ = listen_on_loopback(SOMAXCONN, port_, address);
     acceptor_ = std::thread([this] { accept_loop(); });
 }
 
@@ -780,6 +781,19 @@ Behaviour reset_at_once() {
 Behaviour close_after_client_hello() {
     return [](Connection& conn) {
         if (conn.read_record()) conn.close();
+    };
+}
+
+Behaviour hold() {
+    return [](Connection& conn) { conn.hold(); };
+}
+
+Behaviour by_connection(std::vector<Behaviour> behaviours) {
+    if (behaviours.empty()) throw std::invalid_argument("by_connection: no behaviour");
+    auto next = std::make_shared<std::atomic<std::size_t>>(0);
+    return [behaviours = std::move(behaviours), next](Connection& conn) {
+        const std::size_t n = next->fetch_add(1);
+        behaviours[std::min(n, behaviours.size() - 1)](conn);
     };
 }
 

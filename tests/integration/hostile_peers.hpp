@@ -193,12 +193,12 @@ private:
 
 using Behaviour = std::function<void(Connection&)>;
 
-// A listener on 127.0.0.1:0 and its accept thread.
+// A listener on 127.0.0.1:0 (or another address of 127/8) and its accept thread.
 class LoopbackServer {
 public:
     // Without a behaviour every connection is accepted and held open, silently, until the
     // client closes it (then it is closed too) or the server stops.
-    explicit LoopbackServer(Behaviour behaviour = {});
+    explicit LoopbackServer(Behaviour behaviour = {}, const char* address = "127.0.0.1");
     ~LoopbackServer();
     LoopbackServer(const LoopbackServer&) = delete;
     LoopbackServer& operator=(const LoopbackServer&) = delete;
@@ -252,6 +252,12 @@ Behaviour answer_and_close(std::vector<unsigned char> bytes);
 Behaviour reset_at_once();
 // Reads the ClientHello and closes (FIN) without a word.
 Behaviour close_after_client_hello();
+// Accepts and never sends: discards what arrives until the client closes.
+Behaviour hold();
+// The first connection gets behaviours[0], the second behaviours[1], and so on; every
+// connection after the last behaviour gets the last one again. For origins that fail once and
+// then answer (the scanner's retries).
+Behaviour by_connection(std::vector<Behaviour> behaviours);
 // Reads the ClientHello, then an HTTP/1.1 200 response whose body never ends.
 Behaviour endless_http();
 // A GnuTLS server (default priorities): completes the handshake, then holds until the client

@@ -80,6 +80,9 @@ inline OriginResult result(std::size_t index, const std::string& input, const st
     r.origin.input = input;
     r.origin.name = name;
     r.origin.port = port;
+    // The address, as the parser would have it, so that the origin's id matches its input.
+    if (const auto parsed = parse_origin_spec(input); std::holds_alternative<Origin>(parsed))
+        r.origin.address = std::get<Origin>(parsed).address;
     r.scanned = true;
     r.observation.probes = std::move(probes);
     r.verdict = std::move(verdict);
@@ -98,6 +101,7 @@ inline Report base_report() {
     report.settings.system_trust = false;
     report.settings.concurrency = 64;
     report.settings.timeout_s = 5.5;
+    report.settings.retries = 2;
     report.settings.now = judged_at;
     report.settings.rules_file = "rules.json";
     report.settings.baseline_file = "old.json";
@@ -182,13 +186,14 @@ inline Report sample_report() {
         v.change = Change::added;
         origins.push_back(result(4, "evil<&\"'>\x01\x1b[31m.example.com", "evil.example.com", 443, {probe(h)}, v));
     }
-    {  // unreachable: timeout, with --fail-on unreachable
+    {  // unreachable: timeout on every attempt, with --fail-on unreachable
         Verdict v;
         v.baseline_mode = EdgeMode::full;
         v.change = Change::downgrade;
         v.violations = {Violation::downgrade, Violation::unreachable};
-        origins.push_back(result(5, "gone.example.com", "gone.example.com", 443,
-                                 {probe(Failure{Reason::timeout, "no answer within 5.5 s"}, "")}, v));
+        Probe gone = probe(Failure{Reason::timeout, "no answer within 5.5 s"}, "");
+        gone.attempts = 3;
+        origins.push_back(result(5, "gone.example.com", "gone.example.com", 443, {gone}, v));
     }
     {  // a configured pin that matches nothing the origin presented
         TlsFacts t = tls13({cert("CN=repinned.example.com", "CN=Test Intermediate CA",
@@ -207,8 +212,9 @@ inline Report sample_report() {
                             intermediate});
         t.trust.trusted = true;
         t.name_matches = true;
-        origins.push_back(result(7, "dual.example.com", "dual.example.com", 443,
-                                 {probe(t, "127.0.0.1"), probe(Failure{Reason::refused, "Connection refused"}, "::1")}));
+        Probe refused = probe(Failure{Reason::refused, "Connection refused"}, "::1");
+        refused.attempts = 3;
+        origins.push_back(result(7, "dual.example.com", "dual.example.com", 443, {probe(t, "127.0.0.1"), refused}));
         origins.back().observation.addresses_total = 2;
     }
     {  // interrupted before this one finished
@@ -219,7 +225,7 @@ inline Report sample_report() {
         r.classification = {OriginClass::unreachable, EdgeMode::none, {Reason::not_scanned}};
         origins.push_back(r);
     }
-    report.removed = {{"old.example.com", EdgeMode::strict}};
+    report.removed = {{"old.example.com", EdgeMode::strict, {"old.example.com", 443, {}}}};
     return report;
 }
 
@@ -280,7 +286,7 @@ inline Report hostile_report(const std::string& h = hostile_text) {
                                     {probe(HttpFacts{true, 443, "HTTP/1.1 200 " + h})}, v));
     report.origins.push_back(result(2, "gone.example.com", "gone.example.com", 443,
                                     {probe(Failure{Reason::tls_alert, h})}, plain));
-    report.removed = {{h, EdgeMode::strict}};
+    report.removed = {{h, EdgeMode::strict, {"removed.example.com", 443, {}}}};
     return report;
 }
 

@@ -190,6 +190,14 @@ TEST_CASE("classify_probe: one row per class and reason", "[rules][classify]") {
              t.trust.signer_not_found = true;
          }),
          C::self_signed, M::full, {R::incomplete_chain}},
+        {"issued by the Cloudflare Origin CA, whose root is not loaded",
+         with(trusted_tls(), [](TlsFacts& t) {
+             t.chain.pop_back();
+             t.chain[0].issuer = "OU=CloudFlare Origin SSL Certificate Authority,O=CloudFlare\\, Inc.,C=US";
+             t.trust = {};
+             t.trust.signer_not_found = true;
+         }),
+         C::self_signed, M::full, {R::origin_ca_not_loaded}},
         {"signer not a CA",
          with(trusted_tls(), [](TlsFacts& t) { t.trust = {}; t.trust.signer_not_ca = true; }),
          C::self_signed, M::full, {R::signer_not_ca}},
@@ -397,6 +405,7 @@ TEST_CASE("classify_probe: every reason a certificate can produce is covered", "
     // client-cert-required, a row for it must be added too.
     const std::vector<Reason> certificate_reasons = {
         Reason::self_signed,       Reason::unknown_issuer,    Reason::incomplete_chain,
+        Reason::origin_ca_not_loaded,
         Reason::expired,           Reason::not_yet_valid,     Reason::hostname_mismatch,
         Reason::insecure_algorithm, Reason::purpose_mismatch, Reason::signer_not_ca,
         Reason::invalid_signature, Reason::revoked,           Reason::pin_mismatch,

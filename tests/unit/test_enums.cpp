@@ -34,6 +34,7 @@ const std::pair<Reason, std::string_view> reason_words[] = {
     {Reason::self_signed, "self-signed"},
     {Reason::unknown_issuer, "unknown-issuer"},
     {Reason::incomplete_chain, "incomplete-chain"},
+    {Reason::origin_ca_not_loaded, "origin-ca-not-loaded"},
     {Reason::expired, "expired"},
     {Reason::not_yet_valid, "not-yet-valid"},
     {Reason::hostname_mismatch, "hostname-mismatch"},
@@ -57,6 +58,7 @@ const std::pair<Reason, std::string_view> reason_words[] = {
     {Reason::bad_signature, "bad-signature"},
     {Reason::bad_key_usage, "bad-key-usage"},
     {Reason::weak_key_exchange, "weak-key-exchange"},
+    {Reason::edge_address, "edge-address"},
     {Reason::no_shared_cipher, "no-shared-cipher"},
     {Reason::no_shared_protocol, "no-shared-protocol"},
     {Reason::not_scanned, "not-scanned"},
@@ -68,6 +70,7 @@ const std::pair<Violation, std::string_view> violation_words[] = {
     {Violation::pin_mismatch, "pin-mismatch"},
     {Violation::unreachable, "unreachable"},
     {Violation::expiring, "expiring"},
+    {Violation::edge_address, "edge-address"},
 };
 
 const std::pair<Change, std::string_view> change_words[] = {
@@ -145,7 +148,7 @@ TEST_CASE("reasons: contract words, round trip", "[enums]") {
 
 TEST_CASE("violations: contract words, round trip", "[enums]") {
     check_vocabulary(violation_words, violation_from_string,
-                     static_cast<int>(Violation::expiring) + 1);
+                     static_cast<int>(Violation::edge_address) + 1);
 }
 
 TEST_CASE("baseline changes: contract words, round trip", "[enums]") {

@@ -141,11 +141,24 @@ TEST_CASE("json report: nothing from outside is written raw, and all of it reads
     CHECK(shows_nothing_raw(text, true));  // the newlines are the indentation's
     CHECK(text.find("\\u001b]0;pwned\\u0007") != std::string::npos);
     CHECK(text.find("\\u2028class: ca-trusted\\u0085class: ca-trusted\\u007f") != std::string::npos);
-    CHECK(render_json(parse_report(text, "r.json")) == text);
+    // A name that is no host name (the parser lets none through) makes no origin id: read back,
+    // that is an error, its message inert.
+    try {
+        parse_report(text, "r.json");
+        FAIL("no ReportError for a hostile id");
+    } catch (const ReportError& e) {
+        CHECK(shows_nothing_raw(e.what(), false));
+        CHECK(std::string(e.what()).rfind("r.json: origins[0].id: ", 0) == 0);
+    }
+    // With a host name there, everything else reads back as it was.
+    Report named = report;
+    named.origins[0].origin.name = "hostile.example.com";
+    const std::string named_text = render_json(named);
+    CHECK(render_json(parse_report(named_text, "r.json")) == named_text);
     // What reads back is the text itself; only the bytes that are not UTF-8 became U+FFFD.
     std::string expected = "CN=" + hostile_text;
     expected.replace(expected.find("\xff\xfe"), 2, "\xef\xbf\xbd\xef\xbf\xbd");
-    const Report back = parse_report(text, "r.json");
+    const Report back = parse_report(named_text, "r.json");
     CHECK(std::get<TlsFacts>(back.origins[0].observation.probes[0].outcome).chain[0].subject == expected);
     for (const OriginResult& r : report.origins) {
         const std::string line = reports::ndjson_origin(r, report.judged_at);
@@ -214,8 +227,41 @@ TEST_CASE("json report: round trip", "[json_report]") {
         CHECK(back.settings.now == report.settings.now);
         CHECK(back.settings.fail_on == report.settings.fail_on);
         CHECK(back.settings.timeout_s == report.settings.timeout_s);
+        CHECK(back.settings.retries == report.settings.retries);
         CHECK(back.removed.size() == report.removed.size());
     }
+}
+
+TEST_CASE("json report: attempts per probe and the retries setting; reports from before them read back as one attempt",
+          "[json_report]") {
+    const Report report = sample_report();
+    const auto json = report_to_json(report);
+    CHECK(json["settings"]["retries"] == 2);
+    const auto& origins = json["origins"];
+    CHECK(origins[0]["attempts"] == 1);
+    CHECK(origins[5]["attempts"] == 3);                  // timed out three times
+    CHECK(origins[7]["probes"][0]["attempts"] == 1);     // answered at once
+    CHECK(origins[7]["probes"][1]["attempts"] == 3);     // refused three times
+    CHECK(origins[8]["attempts"].is_null());             // not scanned: no probe
+    const Report back = parse_report(render_json(report), "report.json");
+    CHECK(back.origins.at(5).observation.probes.at(0).attempts == 3);
+    CHECK(back.origins.at(7).observation.probes.at(1).attempts == 3);
+
+    auto old = nlohmann::json::parse(render_json(report));
+    old["settings"].erase("retries");
+    for (auto& o : old["origins"]) {
+        o.erase("attempts");
+        if (o.contains("probes"))
+            for (auto& p : o["probes"]) p.erase("attempts");
+    }
+    const Report before = parse_report(old.dump(), "old.json");
+    CHECK(before.settings.retries == 0);
+    for (const auto& o : before.origins)
+        for (const auto& p : o.observation.probes) CHECK(p.attempts == 1);
+
+    auto bad = nlohmann::json::parse(render_json(report));
+    bad["origins"][5]["attempts"] = -1;
+    CHECK_THROWS_WITH(parse_report(bad.dump(), "bad.json"), Catch::Contains("attempts") && Catch::Contains("range"));
 }
 
 TEST_CASE("json report: an address not probed from here is marked, and read back so", "[json_report]") {
@@ -281,6 +327,19 @@ TEST_CASE("json report: the reader says clearly what is wrong", "[json_report]")
         {edited([](json& j) { j["settings"]["now"] = "2024-05-01"; }), "old.json: settings.now: not an RFC 3339 date-time"},
         {edited([](json& j) { j["removed"][0]["baseline_mode"] = "max"; }), "old.json: removed[0].baseline_mode: unknown mode \"max\""},
         {edited([](json& j) { j["started_at"] = nullptr; }), "old.json: started_at: expected a string"},
+        {edited([](json& j) { j["origins"][1]["id"] = 7; }), "old.json: origins[1].id: expected a string"},
+        {edited([](json& j) { j["origins"][1]["id"] = "PINNED.example.com:8443@127.0.0.2"; }),
+         "old.json: origins[1].id: \"PINNED.example.com:8443@127.0.0.2\" is not an origin id"},
+        {edited([](json& j) { j["origins"][1]["id"] = "pinned.example.com@127.0.0.2:8443"; }),
+         "old.json: origins[1].id: \"pinned.example.com@127.0.0.2:8443\" is not an origin id"},
+        {edited([](json& j) { j["origins"][1]["id"] = "other.example.com:8443@127.0.0.2"; }),
+         "old.json: origins[1]: id \"other.example.com:8443@127.0.0.2\" does not match its name and port"},
+        {edited([](json& j) { j["origins"][1]["id"] = "pinned.example.com:443@127.0.0.2"; }),
+         "old.json: origins[1]: id \"pinned.example.com:443@127.0.0.2\" does not match its name and port"},
+        {edited([](json& j) { j["origins"][4].erase("id"); }),
+         "old.json: origins[4].input: no id, and not an origin spec to derive it from: control byte 0x01"},
+        {edited([](json& j) { j["removed"][0]["id"] = "old.example.com"; }),
+         "old.json: removed[0].id: \"old.example.com\" is not an origin id"},
     };
     for (const Case& c : cases) {
         INFO("input: " << c.text.substr(0, 80));
@@ -300,4 +359,61 @@ TEST_CASE("json report: the reader says clearly what is wrong", "[json_report]")
                                    j.erase("summary");
                                }),
                                "old.json"));
+}
+
+namespace {
+
+// A report of origins as list lines give them, each spec parsed.
+Report listed_report(std::initializer_list<std::string_view> specs) {
+    Report report = passing_report();
+    const OriginResult model = report.origins[0];
+    report.origins.clear();
+    for (const std::string_view spec : specs) {
+        OriginResult r = model;
+        r.index = report.origins.size();
+        r.origin = std::get<Origin>(parse_origin_spec(spec));
+        report.origins.push_back(std::move(r));
+    }
+    return report;
+}
+
+}  // namespace
+
+TEST_CASE("json report: each origin carries its id, in the NDJSON line too", "[json_report]") {
+    const Report report = listed_report({"GOOD.Example.com.", "good.example.com:8443@127.0.0.1",
+                                         "v6.example.com@[2001:DB8:0::1]:8443", "https://[::1]/x"});
+    const auto json = report_to_json(report);
+    const char* const ids[] = {"good.example.com:443", "good.example.com:8443@127.0.0.1",
+                               "v6.example.com:8443@[2001:db8::1]", "[::1]:443"};
+    for (std::size_t i = 0; i < std::size(ids); ++i) {
+        CHECK(json["origins"][i]["id"] == ids[i]);
+        CHECK(nlohmann::json::parse(reports::ndjson_origin(report.origins[i], report.judged_at))["id"] == ids[i]);
+    }
+    CHECK(report_to_json(sample_report())["removed"][0]["id"] == "old.example.com:443");
+}
+
+TEST_CASE("json report: a report without ids reads as a baseline, each id derived from its input", "[json_report]") {
+    Report report = listed_report({"GOOD.Example.com.", "good.example.com:8443@127.0.0.1",
+                                   "v6.example.com@[2001:DB8:0::1]:8443", "a.example.com@Backend.Example.:8443"});
+    report.removed = {{"Gone.Example.com.:8443", EdgeMode::strict, {"gone.example.com", 8443, {}}}};
+    const std::string text = render_json(report);
+    auto json = nlohmann::json::parse(text);
+    for (auto& o : json["origins"]) o.erase("id");
+    for (auto& r : json["removed"]) r.erase("id");
+    const Report back = parse_report(json.dump(), "old.json");
+    REQUIRE(back.origins.size() == report.origins.size());
+    for (std::size_t i = 0; i < back.origins.size(); ++i) {
+        CAPTURE(report.origins[i].origin.input);
+        CHECK(identity_of(back.origins[i].origin) == identity_of(report.origins[i].origin));
+    }
+    REQUIRE(back.removed.size() == 1);
+    CHECK(back.removed[0].identity == report.removed[0].identity);
+    CHECK(render_json(back) == text);  // the ids written again, the same
+
+    SECTION("when there is an id, it is what identifies the origin, not the input") {
+        auto edited = nlohmann::json::parse(text);
+        edited["origins"][1]["input"] = "elsewhere.example.com";
+        const Report read = parse_report(edited.dump(), "old.json");
+        CHECK(identity_text(identity_of(read.origins[1].origin)) == "good.example.com:8443@127.0.0.1");
+    }
 }

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <unistd.h>
 
@@ -58,35 +59,96 @@ TEST_CASE("junit: validates against reports/junit.xsd", "[junit]") {
     }
 }
 
-TEST_CASE("junit: one testcase per origin, a failure per violation", "[junit]") {
+// The testcases of a rendered report, each "<testcase ...>...</testcase>".
+std::vector<std::string> testcases(const std::string& xml) {
+    std::vector<std::string> out;
+    for (std::size_t at = xml.find("<testcase "); at != std::string::npos; at = xml.find("<testcase ", at + 1))
+        out.push_back(xml.substr(at, xml.find("</testcase>", at) - at));
+    return out;
+}
+
+TEST_CASE("junit: one testcase per origin, one failure per failing origin naming every violation", "[junit]") {
     const Report report = sample_report();
     const std::string xml = render_junit(report);
     CHECK(count(xml, "<testcase ") == report.origins.size());
-    CHECK(count(xml, "<failure ") == 7);
+    // 7 violations in 4 origins: 4 failures, as the counts say.
+    CHECK(count(xml, "<failure ") == 4);
     CHECK(count(xml, "<skipped ") == 1);
     CHECK(xml.find("<testsuites name=\"originscan\" tests=\"9\" failures=\"4\" errors=\"0\" skipped=\"1\" "
                    "time=\"12.333\">") != std::string::npos);
     CHECK(xml.find("timestamp=\"2024-05-01T12:00:00\"") != std::string::npos);
-    CHECK(xml.find("<failure type=\"downgrade\" message=\"downgrade: allowed mode fell from strict to full "
-                   "(self-signed: expired)\">") != std::string::npos);
-    CHECK(xml.find("message=\"below-required: allowed mode full is below the required strict (self-signed: "
-                   "incomplete-chain, hostname-mismatch, insecure-algorithm, legacy-protocol, "
-                   "client-cert-required)\"") != std::string::npos);
-    CHECK(xml.find("message=\"unreachable: no edge mode can reach the origin (unreachable: timeout; no answer "
-                   "within 5.5 s)\"") != std::string::npos);
-    CHECK(xml.find("message=\"pin-mismatch: none of the 2 configured pins matches a certificate the origin "
-                   "presented (ca-trusted: pin-mismatch)\"") != std::string::npos);
-    CHECK(xml.find("message=\"expiring: the certificate expires in 5 days, on 2024-05-06T12:00:00Z, within the "
-                   "14-day warning") != std::string::npos);
-    CHECK(xml.find("message=\"expiring: the certificate expired on 2024-04-28T12:00:00Z") != std::string::npos);
+    // The type is the first violation; the message names them all; the body has one a line.
+    CHECK(xml.find("<failure type=\"downgrade\" message=\"2 violations: downgrade: allowed mode fell from strict to "
+                   "full (self-signed: expired); expiring: the certificate expired on 2024-04-28T12:00:00Z "
+                   "(self-signed: expired)\">downgrade: allowed mode fell from strict to full (self-signed: expired)\n"
+                   "expiring: the certificate expired on 2024-04-28T12:00:00Z (self-signed: expired)\n\norigin: "
+                   "expired.example.com\n") != std::string::npos);
+    CHECK(xml.find("<failure type=\"below-required\" message=\"2 violations: below-required: allowed mode full is "
+                   "below the required strict (self-signed: incomplete-chain, hostname-mismatch, insecure-algorithm, "
+                   "legacy-protocol, client-cert-required); expiring: the certificate expires in 5 days, on "
+                   "2024-05-06T12:00:00Z, within the 14-day warning") != std::string::npos);
+    CHECK(xml.find("<failure type=\"downgrade\" message=\"2 violations: downgrade: allowed mode fell from full to none "
+                   "(unreachable: timeout); unreachable: no edge mode can reach the origin (unreachable: timeout; no "
+                   "answer within 5.5 s)\"") != std::string::npos);
+    CHECK(xml.find("<failure type=\"pin-mismatch\" message=\"pin-mismatch: none of the 2 configured pins matches a "
+                   "certificate the origin presented (ca-trusted: pin-mismatch)\">") != std::string::npos);
     CHECK(xml.find("<testcase classname=\"originscan.origins\" name=\"api.example.com\" time=\"0.014\">") !=
           std::string::npos);
+
+    // The facts once per testcase: in the failure when there is one, else in <system-out>.
+    for (const std::string& testcase : testcases(xml)) {
+        INFO(testcase);
+        CHECK(count(testcase, "<failure ") <= 1);
+        CHECK(count(testcase, "<failure ") + count(testcase, "<system-out>") == 1);
+        CHECK(count(testcase, "\nclass: ") == 1);
+        CHECK(count(testcase, "origin: ") == 1);
+    }
 
     // All pass: every origin is still listed (trivy #1510).
     const std::string passing = render_junit(passing_report());
     CHECK(count(passing, "<testcase ") == 2);
     CHECK(count(passing, "<failure") == 0);
+    CHECK(count(passing, "<system-out>") == 2);
     CHECK(passing.find("tests=\"2\" failures=\"0\" errors=\"0\" skipped=\"0\"") != std::string::npos);
+}
+
+TEST_CASE("junit: an origin listed more than once gets a testcase name per line", "[junit]") {
+    Report report = sample_report();
+    report.origins.resize(2);
+    // The first origin again: the same line in another file, the same origin spelled otherwise,
+    // and twice on the command line; the second origin once, as it was.
+    const auto again = [&](std::string input, std::string where) {
+        OriginResult r = report.origins[0];
+        r.index = report.origins.size();
+        r.origin.input = std::move(input);
+        r.origin.where = std::move(where);
+        report.origins.push_back(std::move(r));
+    };
+    report.origins[0].origin.where = "--origin";
+    report.origins[1].origin.where = "origins.txt:3";
+    again("api.example.com", "--origin");
+    again("api.example.com", "origins.txt:7");
+    again("API.example.com.", "more/origins.txt:1");
+    const std::string xml = render_junit(report);
+    std::vector<std::string> names;
+    for (const std::string& testcase : testcases(xml)) {
+        const std::size_t at = testcase.find(" name=\"") + 7;
+        names.push_back(testcase.substr(at, testcase.find('"', at) - at));
+    }
+    CHECK(names == std::vector<std::string>{"api.example.com (--origin 1)", "pinned.example.com:8443@127.0.0.2",
+                                            "api.example.com (--origin 3)", "api.example.com (origins.txt:7)",
+                                            "API.example.com. (more/origins.txt:1)"});
+    // The XSD says names are unique: the same report without the locations is refused.
+    std::string clashing = xml;
+    for (const std::string suffix : {" (--origin 1)", " (--origin 3)"})
+        clashing.replace(clashing.find(suffix), suffix.size(), "");
+    const int status = validate_with_xmllint(xml);
+    if (status == -1) {
+        WARN("xmllint not installed: schema not checked");
+    } else {
+        CHECK(status == 0);
+        CHECK(validate_with_xmllint(clashing) != 0);
+    }
 }
 
 TEST_CASE("junit: hostile names and subjects are escaped", "[junit]") {

@@ -432,3 +432,80 @@ TEST_CASE("origin identity: normalises an Origin the parser did not build", "[or
 TEST_CASE("origin identity: 127.000.000.001 is not accepted, so never a second spelling", "[origin]") {
     CHECK(std::holds_alternative<std::string>(parse_origin_spec("good.demo.test@127.000.000.001")));
 }
+
+// ---- identity as text: the report's `id` -----------------------------------------------------
+
+struct IdText {
+    std::string_view spec, id;
+};
+
+// Every spelling the parser accepts, and the one id each has.
+// clang-format off
+const IdText id_texts[] = {
+    {"good.demo.test",                        "good.demo.test:443"},
+    {"good.demo.test:443",                    "good.demo.test:443"},
+    {"GOOD.Demo.Test.",                       "good.demo.test:443"},
+    {"https://Good.Demo.Test./path?q#f",      "good.demo.test:443"},
+    {"https://good.demo.test:8443",           "good.demo.test:8443"},
+    {"good.demo.test@127.0.0.1",              "good.demo.test:443@127.0.0.1"},
+    {"good.demo.test@127.0.0.1:443",          "good.demo.test:443@127.0.0.1"},
+    {"good.demo.test:443@127.0.0.1",          "good.demo.test:443@127.0.0.1"},
+    {"GOOD.demo.test.@127.0.0.1:8443",        "good.demo.test:8443@127.0.0.1"},
+    {"good.demo.test:8443@127.0.0.1",         "good.demo.test:8443@127.0.0.1"},
+    {"a.test@Backend.Internal.:8443",         "a.test:8443@backend.internal"},
+    {"v6.test@[2001:DB8:0:0:0:0:0:1]:8443",   "v6.test:8443@[2001:db8::1]"},
+    {"v6.test:8443@[2001:db8::1]",            "v6.test:8443@[2001:db8::1]"},
+    {"v6.test@[::ffff:127.0.0.1]",            "v6.test:443@[::ffff:127.0.0.1]"},
+    {"v6.test@[0:0:0:0:0:0:0:1]",             "v6.test:443@[::1]"},
+    {"[2001:0db8::0001]",                     "[2001:db8::1]:443"},
+    {"[2001:db8::1]:443",                     "[2001:db8::1]:443"},
+    {"https://[2001:db8::1]:8443/",           "[2001:db8::1]:8443"},
+    {"192.0.2.7:8443",                        "192.0.2.7:8443"},
+    {"192.0.2.7@127.0.0.1",                   "192.0.2.7:443@127.0.0.1"},
+    {"[::1]@127.0.0.1:8443",                  "[::1]:8443@127.0.0.1"},
+    {"[0::1]:8443@[::FFFF:7F00:1]",           "[::1]:8443@[::ffff:127.0.0.1]"},
+    {"  a.test  ",                            "a.test:443"},
+};
+// clang-format on
+
+TEST_CASE("origin identity text: every spelling gives the one canonical id", "[origin]") {
+    for (const auto& c : id_texts) {
+        CAPTURE(std::string(c.spec));
+        const OriginIdentity id = identity(c.spec);
+        CHECK(identity_text(id) == c.id);
+        // The id is itself a spec of the same origin, and reads back as the identity.
+        CHECK(identity(c.id) == id);
+        const auto back = parse_identity_text(c.id);
+        REQUIRE(back.has_value());
+        CHECK(*back == id);
+    }
+}
+
+TEST_CASE("origin identity text: different origins have different ids", "[origin]") {
+    for (const auto& c : other_origins) {
+        CAPTURE(std::string(c.a), std::string(c.b), std::string(c.why));
+        CHECK(identity_text(identity(c.a)) != identity_text(identity(c.b)));
+    }
+}
+
+TEST_CASE("origin identity text: only the canonical form is an id", "[origin]") {
+    for (std::string_view text : {"good.demo.test"sv, "GOOD.demo.test:443"sv, "good.demo.test.:443"sv,
+                                  "good.demo.test@127.0.0.1:443"sv, "https://good.demo.test:443"sv,
+                                  " good.demo.test:443"sv, "v6.test:443@[2001:DB8::1]"sv,
+                                  "[2001:0db8::1]:443"sv, "good.demo.test:0443"sv, ""sv, ":443"sv,
+                                  "good.demo.test:443@"sv, "a..test:443"sv}) {
+        CAPTURE(std::string(text));
+        CHECK_FALSE(parse_identity_text(text).has_value());
+    }
+}
+
+TEST_CASE("origin list: a UTF-8 byte order mark before the first line is not part of it", "[origin]") {
+    const auto list = parse_origin_list("\xEF\xBB\xBFgood.demo.test\n\xEF\xBB\xBF" "b.test\n", "bom.txt");
+    REQUIRE(list.origins.size() == 1);  // only at the start: the second is a non-ASCII byte
+    CHECK(list.origins[0].name == "good.demo.test");
+    CHECK(list.origins[0].input == "good.demo.test");
+    REQUIRE(list.errors.size() == 1);
+    CHECK(list.errors[0].rfind("bom.txt:2: non-ASCII byte 0xef", 0) == 0);
+    CHECK(parse_origin_list("\xEF\xBB\xBF# a comment first\n", "bom.txt").errors.empty());
+    CHECK(without_bom("\xEF\xBB") == "\xEF\xBB");  // a part of one stays
+}

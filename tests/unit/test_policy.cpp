@@ -79,7 +79,7 @@ TEST_CASE("parse_policy: every file in rules/examples parses", "[rules][policy]"
     const std::filesystem::path dir = std::filesystem::path(ORIGINSCAN_SOURCE_DIR) / "rules" / "examples";
     std::size_t files = 0;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-        if (entry.path().extension() != ".json") continue;
+        if (entry.path().extension() != ".jsonc") continue;
         ++files;
         INFO(entry.path().string());
         Policy policy;

@@ -122,3 +122,27 @@ TEST_CASE("summary: text from outside cannot forge a line or reach the terminal 
         CHECK(text.find("\\x1b]0;pwned\\x07") != std::string::npos);
     }
 }
+
+TEST_CASE("summary: --quiet keeps the violations and one counts line", "[summary]") {
+    using originscan::reports::render_quiet_summary;
+    const Report report = sample_report();
+    const std::string full = render_summary(report);
+    const std::string quiet = render_quiet_summary(report);
+    const auto lines = lines_of(quiet);
+    REQUIRE(lines.size() == 10);
+    CHECK(lines[0] == "7 VIOLATIONS:");
+    // The same violation lines the full summary starts with.
+    CHECK(full.rfind(quiet.substr(0, quiet.find("\n\n") + 2), 0) == 0);
+    CHECK(lines[8].empty());
+    CHECK(lines[9] ==
+          "9 origins: strict 3, full 2, flexible 1, none 3; 7 violations in 4 origins; INCOMPLETE: 1 not scanned "
+          "(interrupted)");
+    CHECK(quiet.find("ORIGIN ") == std::string::npos);
+
+    CHECK(render_quiet_summary(passing_report()) == "2 origins: strict 1, full 0, flexible 1, none 0; no violations\n");
+
+    const std::string colored = render_quiet_summary(report, true);
+    CHECK(colored.find("\x1b[1;31m7 VIOLATIONS:\x1b[0m\n") == 0);
+    CHECK(colored.find("\x1b[32mstrict\x1b[0m 3") != std::string::npos);
+    CHECK(render_quiet_summary(hostile_report()).find('\x1b') == std::string::npos);
+}

@@ -270,7 +270,106 @@ TEST_CASE("exit_status", "[rules][verdict]") {
             report.origins.push_back(r);
         }
         // Removed origins are reported, not failed.
-        report.removed = {{"gone.example", EdgeMode::strict}};
+        report.removed = {{"gone.example", EdgeMode::strict, {"gone.example", 443, {}}}};
         CHECK(exit_status(report) == expected);
     }
+}
+
+namespace {
+
+// An origin as a list line gives it: the spec parsed (name, port, address).
+OriginResult listed(const std::string& spec, Observation observation) {
+    auto parsed = parse_origin_spec(spec);
+    if (auto* error = std::get_if<std::string>(&parsed)) FAIL(spec << ": " << *error);
+    OriginResult r = result_of(spec, std::move(observation));
+    r.origin = std::get<Origin>(parsed);
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("judge_report: the baseline is matched by identity, never by the line's text", "[rules][verdict]") {
+    struct Respelled {
+        std::string before, after;
+    };
+    // clang-format off
+    const Respelled spellings[] = {
+        {"good.demo.test@127.0.0.1:43647",     "good.demo.test:43647@127.0.0.1"},
+        {"good.demo.test@127.0.0.1:43647",     "GOOD.demo.test.@127.0.0.1:43647"},
+        {"good.demo.test:8443",                "https://Good.Demo.Test.:8443/path"},
+        {"good.demo.test",                     "good.demo.test:443"},
+        {"good.demo.test:443",                 "GOOD.DEMO.TEST"},
+        {"v6.demo.test@[2001:db8:0:0::1]:8443", "v6.demo.test:8443@[2001:DB8::1]"},
+        {"[::1]:8443",                         "[0:0:0:0:0:0:0:1]:8443"},
+        {"a.demo.test@Backend.Internal.",      "a.demo.test@backend.internal:443"},
+    };
+    // clang-format on
+    for (const auto& s : spellings) {
+        CAPTURE(s.before, s.after);
+        Report baseline;
+        baseline.origins = {listed(s.before, observed(trusted_tls())),  // strict
+                            listed("other.demo.test", observed(trusted_tls()))};
+        Report report;
+        report.judged_at = now;
+        report.origins = {listed(s.after, observed(self_signed_tls())),  // full now
+                          listed("other.demo.test", observed(trusted_tls()))};
+        judge_report(report, Policy{}, &baseline);
+        CHECK(report.origins[0].verdict.baseline_mode == EdgeMode::strict);
+        CHECK(report.origins[0].verdict.change == Change::downgrade);
+        CHECK(names(report.origins[0].verdict.violations) == std::vector<std::string>{"downgrade"});
+        CHECK(report.origins[1].verdict.change == Change::same);
+        CHECK(report.removed.empty());
+        CHECK(summarize(report).added == 0);
+        CHECK(exit_status(report) == rules::exit_policy);
+    }
+}
+
+TEST_CASE("judge_report: removed is decided by identity", "[rules][verdict]") {
+    Report baseline;
+    baseline.origins = {listed("kept.demo.test@127.0.0.1:8443", observed(trusted_tls())),
+                        listed("gone.demo.test@127.0.0.1:8443", observed(self_signed_tls())),
+                        listed("moved.demo.test@127.0.0.1:8443", observed(trusted_tls()))};
+    Report report;
+    report.judged_at = now;
+    report.origins = {listed("KEPT.demo.test.:8443@127.0.0.1", observed(trusted_tls())),
+                      // another port, another address: other origins, so new
+                      listed("moved.demo.test@127.0.0.1:8444", observed(trusted_tls())),
+                      listed("gone.demo.test@127.0.0.2:8443", observed(trusted_tls()))};
+    judge_report(report, Policy{}, &baseline);
+    CHECK(report.origins[0].verdict.change == Change::same);
+    CHECK(report.origins[1].verdict.change == Change::added);
+    CHECK(report.origins[2].verdict.change == Change::added);
+    REQUIRE(report.removed.size() == 2);
+    CHECK(report.removed[0].input == "gone.demo.test@127.0.0.1:8443");
+    CHECK(report.removed[0].baseline_mode == EdgeMode::full);
+    CHECK(identity_text(report.removed[0].identity) == "gone.demo.test:8443@127.0.0.1");
+    CHECK(report.removed[1].input == "moved.demo.test@127.0.0.1:8443");
+}
+
+TEST_CASE("judge_report: baseline entries of one identity count once, the first decides", "[rules][verdict]") {
+    Report baseline;
+    auto unscanned = listed("late.demo.test", {});
+    unscanned.scanned = false;
+    unscanned.classification = {OriginClass::unreachable, EdgeMode::none, {Reason::not_scanned}};
+    baseline.origins = {listed("a.demo.test", observed(trusted_tls())),         // strict: decides
+                        listed("A.demo.test.:443", observed(self_signed_tls())),  // full: ignored
+                        unscanned,                                              // no mode: decides
+                        listed("late.demo.test:443", observed(trusted_tls())),
+                        listed("gone.demo.test", observed(self_signed_tls())),
+                        listed("GONE.demo.test", observed(trusted_tls()))};
+    Report report;
+    report.judged_at = now;
+    report.origins = {listed("a.demo.test", observed(self_signed_tls())),  // full < strict
+                      listed("a.demo.test:443", observed(self_signed_tls())),  // a duplicate line now
+                      listed("late.demo.test", observed(trusted_tls()))};
+    judge_report(report, Policy{}, &baseline);
+    for (int i : {0, 1}) {
+        CHECK(report.origins[i].verdict.baseline_mode == EdgeMode::strict);
+        CHECK(report.origins[i].verdict.change == Change::downgrade);
+    }
+    CHECK(report.origins[2].verdict.change == Change::added);  // its first entry was not scanned
+    CHECK_FALSE(report.origins[2].verdict.baseline_mode.has_value());
+    REQUIRE(report.removed.size() == 1);  // once, as its first entry
+    CHECK(report.removed[0].input == "gone.demo.test");
+    CHECK(report.removed[0].baseline_mode == EdgeMode::full);
 }

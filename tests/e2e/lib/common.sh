@@ -8,6 +8,7 @@
 #   ok WHAT / fail WHAT / check WHAT COMMAND...
 #   wait_for_file PATH [SECONDS]  # true once PATH exists, false after SECONDS (default 5)
 #   e2e_end                   # prints the counts, exits 1 on any failure
+#   npm_tool NAME             # the path of an npm tool ci/install-deps installed, or a FAIL
 set -euo pipefail
 : "${ORIGINSCAN:?set ORIGINSCAN to the originscan binary}"
 : "${SOURCE_DIR:?set SOURCE_DIR to the source tree}"
@@ -81,4 +82,12 @@ asan_build() {
     local libs symbols  # captured first: grep -q closing a pipe early fails under pipefail
     libs=$(ldd "$ORIGINSCAN" 2>/dev/null) symbols=$(nm "$ORIGINSCAN" 2>/dev/null)
     [[ ${ORIGINSCAN_ASAN:-} == 1 || $libs == *libasan* || $symbols == *" __asan_init"* ]]
+}
+
+# npm_tool NAME: prints the path of the command NAME from the npm tools ci/install-deps puts
+# in $ORIGINSCAN_NPM_TOOLS (default /var/cache/originscan/npm); says what is missing otherwise.
+npm_tool() {
+    local path=${ORIGINSCAN_NPM_TOOLS:-/var/cache/originscan/npm}/node_modules/.bin/$1
+    [[ -x $path ]] || { echo "FAIL: $1 is not installed at $path: run ci/install-deps" >&2; return 1; }
+    printf '%s\n' "$path"
 }
