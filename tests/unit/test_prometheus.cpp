@@ -136,7 +136,7 @@ TEST_CASE("prometheus metrics: families grouped, HELP/TYPE once, one series per 
     CHECK(value(R"(originscan_origin_mode{origin="expired.example.com:443",mode="full"})") == "2");
     CHECK(value(R"(originscan_origin_mode{origin="evil.example.com:443",mode="flexible"})") == "1");
     CHECK(value(R"(originscan_origin_mode{origin="gone.example.com:443",mode="none"})") == "0");
-    CHECK(value(R"(originscan_origin_class{origin="pinned.example.com:8443",class="pin-matching"})") == "1");
+    CHECK(value(R"(originscan_origin_class{origin="pinned.example.com:8443@127.0.0.2",class="pin-matching"})") == "1");
     CHECK(value(R"(originscan_probe_success{origin="gone.example.com:443"})") == "0");
     CHECK(value(R"(originscan_probe_success{origin="evil.example.com:443"})") == "1");
     CHECK(value(R"(originscan_origin_policy_violations{origin="expired.example.com:443"})") == "2");
