@@ -95,10 +95,10 @@ constexpr Table<Violation, 7> violation_names{{
     {Violation::below_required, "below-required"},
     {Violation::downgrade, "downgrade"},
     {Violation::pin_mismatch, "pin-mismatch"},
-    {Violation::client_auth_missing, "client-auth-missing"},
     {Violation::unreachable, "unreachable"},
     {Violation::expiring, "expiring"},
     {Violation::edge_address, "edge-address"},
+    {Violation::client_auth_missing, "client-auth-missing"},
 }};
 constexpr Table<Change, 5> change_names{{
     {Change::none, "none"},

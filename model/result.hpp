@@ -20,7 +20,16 @@ struct Classification {
 };
 
 // edge_address: an address of the origin is the edge's own (rules/edge_ranges.hpp).
-enum class Violation { below_required, downgrade, pin_mismatch, client_auth_missing, unreachable, expiring, edge_address };
+// client_auth_missing: the rules require a client certificate and the origin did not ask.
+enum class Violation {
+    below_required,
+    downgrade,
+    pin_mismatch,
+    unreachable,
+    expiring,
+    edge_address,
+    client_auth_missing,
+};
 std::string_view to_string(Violation);
 std::optional<Violation> violation_from_string(std::string_view);
 

@@ -61,7 +61,22 @@ constexpr Rule rules[] = {
      "to fail on expiring certificates.",
      "Renew the certificate named in the message (the leaf, an intermediate or the anchor) and deploy it "
      "with its full chain before the date given."},
+    {Violation::edge_address, "error", "EdgeAddress",
+     "An address of the origin is the edge's own: the scan would judge the edge, not the origin.",
+     "The origin's name was listed without its origin address (or with one) that lies in the edge's "
+     "published ranges (Cloudflare's, or --edge-ranges): public DNS for a proxied name answers with the "
+     "edge. The address was not connected to.",
+     "List the origin as NAME@ORIGIN-ADDRESS, the content of its proxied DNS record."},
+    {Violation::client_auth_missing, "error", "ClientAuthMissing",
+     "The rules require a client certificate, and the origin completed a handshake without asking for one.",
+     "The rules file sets client_auth required for this origin (Authenticated Origin Pulls): it should accept "
+     "only the edge's client certificate. It completed a TLS handshake without a CertificateRequest, so "
+     "anyone can reach it around the edge.",
+     "Turn on client certificate verification at the origin (nginx: ssl_verify_client on with the edge's "
+     "origin-pull CA), or drop client_auth from the rule if the origin is meant to be public."},
 };
+static_assert(std::size(rules) == static_cast<std::size_t>(Violation::client_auth_missing) + 1,
+              "a SARIF rule for every violation, in enum order");
 
 const Rule& rule_of(Violation violation) { return rules[static_cast<std::size_t>(violation)]; }
 

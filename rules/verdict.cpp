@@ -69,8 +69,6 @@ Verdict judge(const OriginResult& result, const Rule* rule, bool have_baseline,
     const auto& reasons = classification.reasons;
     if (std::find(reasons.begin(), reasons.end(), Reason::pin_mismatch) != reasons.end())
         verdict.violations.push_back(Violation::pin_mismatch);
-    if (rule != nullptr && rule->client_auth_required && answers_without_client_auth(result.observation))
-        verdict.violations.push_back(Violation::client_auth_missing);
     if (fails_on(settings, Violation::unreachable) &&
         classification.cls == OriginClass::unreachable)
         verdict.violations.push_back(Violation::unreachable);
@@ -81,6 +79,8 @@ Verdict judge(const OriginResult& result, const Rule* rule, bool have_baseline,
     // must name the origin's own address.
     if (std::any_of(result.observation.probes.begin(), result.observation.probes.end(), is_edge_probe))
         verdict.violations.push_back(Violation::edge_address);
+    if (rule != nullptr && rule->client_auth_required && answers_without_client_auth(result.observation))
+        verdict.violations.push_back(Violation::client_auth_missing);
     return verdict;
 }
 

@@ -325,6 +325,19 @@ TEST_CASE("classify_probe: one row per class and reason", "[rules][classify]") {
         {"client certificate requested by a self-signed origin",
          with(self_signed_tls(), [](TlsFacts& t) { t.client_cert_requested = true; }),
          C::self_signed, M::full, {R::self_signed, R::client_cert_required}},
+        {"client certificate presented and accepted: nothing to say",
+         with(trusted_tls(), [](TlsFacts& t) {
+             t.client_cert_requested = true;
+             t.client_cert_presented = true;
+         }),
+         C::ca_trusted, M::strict, {}},
+        {"client certificate presented and refused: no mode, whatever the certificate",
+         with(trusted_tls(), [](TlsFacts& t) {
+             t.client_cert_requested = true;
+             t.client_cert_presented = true;
+             t.client_cert_rejected = true;
+         }),
+         C::unreachable, M::none, {R::client_cert_rejected}},
         {"legacy protocol",
          with(trusted_tls(), [](TlsFacts& t) {
              t.protocol = "TLS1.0";

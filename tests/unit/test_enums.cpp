@@ -58,6 +58,7 @@ const std::pair<Reason, std::string_view> reason_words[] = {
     {Reason::bad_signature, "bad-signature"},
     {Reason::bad_key_usage, "bad-key-usage"},
     {Reason::weak_key_exchange, "weak-key-exchange"},
+    {Reason::client_cert_rejected, "client-cert-rejected"},
     {Reason::edge_address, "edge-address"},
     {Reason::no_shared_cipher, "no-shared-cipher"},
     {Reason::no_shared_protocol, "no-shared-protocol"},
@@ -71,6 +72,7 @@ const std::pair<Violation, std::string_view> violation_words[] = {
     {Violation::unreachable, "unreachable"},
     {Violation::expiring, "expiring"},
     {Violation::edge_address, "edge-address"},
+    {Violation::client_auth_missing, "client-auth-missing"},
 };
 
 const std::pair<Change, std::string_view> change_words[] = {
@@ -148,7 +150,7 @@ TEST_CASE("reasons: contract words, round trip", "[enums]") {
 
 TEST_CASE("violations: contract words, round trip", "[enums]") {
     check_vocabulary(violation_words, violation_from_string,
-                     static_cast<int>(Violation::edge_address) + 1);
+                     static_cast<int>(Violation::client_auth_missing) + 1);
 }
 
 TEST_CASE("baseline changes: contract words, round trip", "[enums]") {
