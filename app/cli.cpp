@@ -264,7 +264,14 @@ void check_outputs_distinct(const Cli& cli) {
                               {"--sarif", &cli.outputs.sarif}})
         if (!path->empty() && *path != "-") outputs.push_back({what, path, file_identity(*path)});
     const auto& s = cli.settings;
-    for (const auto& list : s.lists) inputs.push_back({"the list", &list, file_identity(list)});
+    for (const auto& list : s.lists) {
+        const FileIdentity id = file_identity(list);
+        // The same list twice would report each of its origins twice, under the same names.
+        for (const Named& earlier : inputs)
+            if (id.exists && !id.char_device && same_file(earlier.id, id))
+                throw UsageError("the list " + list + " is given twice (as " + *earlier.path + ")");
+        inputs.push_back({"the list", &list, id});
+    }
     for (const auto& ca : s.ca_files) inputs.push_back({"--ca-file", &ca, file_identity(ca)});
     for (auto [what, path] : {std::pair{"--client-cert", &cli.client_cert}, {"--client-key", &cli.client_key}})
         if (!path->empty()) inputs.push_back({what, path, file_identity(*path)});

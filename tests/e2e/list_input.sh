@@ -89,13 +89,23 @@ for pair in "$tmp/new.out $tmp/new.out" "$tmp/report.out $tmp/report-hard.out" "
     fi
 done
 
+# --- one list twice ------------------------------------------------------------------------------
+ln -s "$tmp/bom-first-spec.txt" "$tmp/again.txt"
+rc=0
+"$ORIGINSCAN" scan --json "$tmp/twice.json" "$tmp/bom-first-spec.txt" "$tmp/again.txt" >/dev/null 2>"$tmp/twice.err" || rc=$?
+if [[ $rc -eq 2 && ! -e $tmp/twice.json ]] && grep -qF "is given twice" "$tmp/twice.err"; then
+    ok "one list given twice (through a symlink): exit 2, $(head -n1 "$tmp/twice.err")"
+else
+    fail "one list given twice: exit $rc; stderr: $(head -c 300 "$tmp/twice.err")"
+fi
+
 # --- --help ---------------------------------------------------------------------------------------
 "$ORIGINSCAN" --help >"$tmp/help.txt"
 problems=()
 grep -qw "arg" "$tmp/help.txt" && problems+=("says 'arg': $(grep -w arg "$tmp/help.txt" | head -n1)")
 for want in "--origin SPEC" "--ca-file PEM" "--rules FILE" "--baseline FILE" "--json FILE" "--junit FILE" \
     "--ndjson FILE" "--concurrency N" "--timeout SECONDS" "--http-port N" "--now TIME" "--fail-on WHAT" \
-    "--expiry-days N"; do
+    "--expiry-days N" "--retries N" "--sarif FILE" "--prometheus FILE" "--client-cert PEM" "--edge-ranges FILE"; do
     grep -qF -- "$want" "$tmp/help.txt" || problems+=("lacks '$want'")
 done
 if ((${#problems[@]} == 0)); then ok "--help names each option's value"; else fail "--help: ${problems[*]}"; fi

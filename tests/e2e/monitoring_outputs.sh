@@ -180,7 +180,7 @@ run = log["runs"][0]
 check(run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == "file://" + repo + "/", f'SRCROOT is {run["originalUriBaseIds"]}')
 check(run["invocations"][0]["executionSuccessful"] is True, "executionSuccessful is not true")
 rules = run["tool"]["driver"]["rules"]
-check([r["id"] for r in rules] == ["below-required", "downgrade", "pin-mismatch", "unreachable", "expiring"], "rule ids")
+check([r["id"] for r in rules] == ["below-required", "downgrade", "pin-mismatch", "unreachable", "expiring", "edge-address", "client-auth-missing"], "rule ids")
 for r in rules:
     check(all(r[k]["text"] for k in ("shortDescription", "fullDescription", "help")), f'rule {r["id"]}: help text')
 expected = [(o["index"], v) for o in report["origins"] for v in o["verdict"]["violations"]]
