@@ -1088,6 +1088,7 @@ awaitable<std::string> Scanner::Impl::client_certificate_refusal(Conn& conn, con
             io.out.clear();
             if (ec) co_return std::string();
         }
+        const std::size_t pending_before = io.in.size() - io.in_pos;
         const ssize_t got = gnutls_record_recv(session, plain.data(), plain.size());
         if (got > 0) {
             answer.append(plain.data(), std::min<std::size_t>(static_cast<std::size_t>(got), answer_limit - answer.size()));
@@ -1101,7 +1102,11 @@ awaitable<std::string> Scanner::Impl::client_certificate_refusal(Conn& conn, con
             if (!gnutls_error_is_fatal(static_cast<int>(got))) continue;
             break;
         }
-        if (io.in.size() > io.in_pos) continue;
+        // Buffered bytes GnuTLS took part of: feed it the rest before reading (never spin on
+        // bytes it does not take).
+        const std::size_t pending = io.in.size() - io.in_pos;
+        if (pending > 0 && pending < pending_before) continue;
+        if (io.eof) break;
         auto [ec, n] = co_await conn.socket.async_read_some(asio::buffer(buf), use_tuple);
         if (ec == asio::error::eof) {
             io.eof = true;
