@@ -28,16 +28,21 @@ struct ClientFiles {
     std::string cert, key;
 };
 
-Observation scan_with(const LoopbackOrigins& fx, const std::string& prefix, const ClientFiles& client) {
+// One thread, no HTTP probe, `ca_file` the only trust, `client` presented when asked.
+scanner::ScannerOptions client_options(const std::string& ca_file, const ClientFiles& client) {
     scanner::ScannerOptions options;
-    options.ca_files = {fx.var("CA_FILE")};
+    options.ca_files = {ca_file};
     options.system_trust = false;
     options.http_port = 0;
     options.timeout = std::chrono::milliseconds(5000);
     options.threads = 1;
     options.client_cert = client.cert;
     options.client_key = client.key;
-    scanner::Scanner scanner(options);
+    return options;
+}
+
+Observation scan_with(const LoopbackOrigins& fx, const std::string& prefix, const ClientFiles& client) {
+    scanner::Scanner scanner(client_options(fx.var("CA_FILE"), client));
     auto parsed = parse_origin_spec(fx.row(prefix).spec);
     REQUIRE(std::holds_alternative<Origin>(parsed));
     return scanner.scan_one(std::get<Origin>(parsed));
@@ -158,15 +163,7 @@ TEST_CASE("in-process origins refusing the presented certificate with an alert, 
             INFO("accepts: " << accept);
             hostile::LoopbackServer server(
                 hostile::behaviour::tls_server_judging_client_cert(hostile::credentials(id), priority, accept));
-            scanner::ScannerOptions options;
-            options.ca_files = {ca_file.path()};
-            options.system_trust = false;
-            options.http_port = 0;
-            options.timeout = std::chrono::milliseconds(5000);
-            options.threads = 1;
-            options.client_cert = client.cert;
-            options.client_key = client.key;
-            scanner::Scanner scanner(options);
+            scanner::Scanner scanner(client_options(ca_file.path(), client));
             const Observation seen = scanner.scan_one(hostile::origin_at("client-cert.demo.test", server.port()));
             const TlsFacts& tls = tls_of(seen);
             INFO(tls.error);
