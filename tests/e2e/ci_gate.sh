@@ -193,6 +193,17 @@ class_of() {
     "$ORIGINSCAN" scan "${common[@]}" --origin "$1" --json - 2>/dev/null |
         "$python" -c 'import json, sys; print(json.load(sys.stdin)["origins"][0]["class"])' 2>/dev/null || true
 }
+# children_of PID: the pids whose parent is PID, from /proc (procps may not be installed).
+children_of() {
+    local stat rest
+    for stat in /proc/[0-9]*/stat; do
+        rest=$(<"$stat") 2>/dev/null || continue
+        rest=${rest##*) }  # past "pid (comm) ": "state ppid ..."
+        rest=${rest#* }
+        [[ ${rest%% *} == "$1" ]] && { stat=${stat#/proc/}; printf '%s ' "${stat%/stat}"; }
+    done
+    return 0
+}
 # reload_nginx WANT_CLASS: reloads the edited nginx.conf and waits until good.demo.test shows it.
 reload_nginx() {
     if ! "$nginx" -p "$FIXTURE_DIR" -c "$FIXTURE_DIR/nginx.conf" -e "$FIXTURE_DIR/error.log" -t \
@@ -200,14 +211,25 @@ reload_nginx() {
         fail "the edited nginx.conf does not load: $(cat "$tmp/nginx.out")"
         e2e_end
     fi
+    # Until the master has told them to quit, the old workers still accept on the shared listen
+    # sockets: one scan that sees the new certificate proves nothing about the next connection
+    # (CI once saw the new one, then the old one). So wait for every old worker to be gone.
+    local master old_workers i seen=""
+    master=$(<"$FIXTURE_DIR/nginx.pid")
+    old_workers=$(children_of "$master")
     "$nginx" -p "$FIXTURE_DIR" -c "$FIXTURE_DIR/nginx.conf" -e "$FIXTURE_DIR/error.log" -s reload
-    local i seen=""
-    for ((i = 0; i < 50; i++)); do  # old workers e2e_end gracefully; new ones take over
-        seen=$(class_of "$good")
-        [[ $seen == "$1" ]] && return 0
+    for ((i = 0; i < 150; i++)); do
+        local alive="" pid
+        for pid in $old_workers; do
+            kill -0 "$pid" 2>/dev/null && alive+=" $pid"
+        done
+        if [[ -z $alive ]]; then
+            seen=$(class_of "$good")
+            [[ $seen == "$1" ]] && return 0
+        fi
         sleep 0.2
     done
-    fail "after the reload good.demo.test is still $seen, not $1"
+    fail "after the reload good.demo.test is still ${seen:-served by the old workers$alive}, not $1"
     e2e_end
 }
 
