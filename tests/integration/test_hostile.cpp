@@ -520,7 +520,10 @@ TEST_CASE("a CA-signed leaf with 13,500 extensions is refused cheaply; 300 healt
         origins.push_back(origin_at(name, servers[i % kServers]->port()));
     }
     auto options = options_with_ca(ca_file.path(), 64);
-    options.timeout = std::chrono::seconds(5);
+    // Generous: what is asserted is how each origin ends, not how fast. Under ASan with both
+    // cores busy 64 healthy handshakes at once took 4.4 s and queued the heavy one past a 5 s
+    // deadline (CI saw `timeout` for it); the cost of the heavy one is printed, not asserted.
+    options.timeout = std::chrono::seconds(15);
     scanner::Scanner scanner(options);
 
     std::vector<Observation> results(origins.size());
