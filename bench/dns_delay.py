@@ -3,10 +3,17 @@
 127.0.0.1 that holds every answer of the DNS server on 127.0.0.1:UPSTREAM_PORT for DELAY_MS
 before passing it on (this kernel has no netem to add latency), and never answers a query for
 a name ending in DROP_SUFFIX (it does not even forward it). Loopback only.
+One plain poll loop, reading each socket dry per wakeup, with large socket buffers: the relay
+must not be what limits (or loses) lookups; bench/run checks its rate with dnsperf.
 Prints "ready" on stdout once listening; on SIGTERM, "relayed N dropped M" on stderr."""
-import asyncio
+import collections
+import select
 import signal
+import socket
 import sys
+import time
+
+BUFFER = 8 << 20
 
 
 def qname(packet):
@@ -23,69 +30,77 @@ def qname(packet):
     return None
 
 
-class Relay:
-    def __init__(self, delay_s, drop_suffix):
-        self.delay_s, self.drop_suffix = delay_s, drop_suffix
-        self.pending = {}  # upstream id -> (client address, client id)
-        self.next_id = 0
-        self.relayed = self.dropped = 0
-        self.front = self.back = None
-
-    def from_client(self, data, addr):
-        if len(data) < 12:
-            return
-        name = qname(data)
-        if self.drop_suffix and name is not None and name.endswith(self.drop_suffix):
-            self.dropped += 1
-            return
-        # A fresh 16-bit ID upstream: two clients' IDs may collide.
-        for _ in range(65536):
-            self.next_id = (self.next_id + 1) & 0xFFFF
-            if self.next_id not in self.pending:
-                break
-        else:
-            return  # 65,536 queries unanswered upstream: drop this one
-        self.pending[self.next_id] = (addr, data[:2])
-        self.back.sendto(self.next_id.to_bytes(2, "big") + data[2:])
-
-    def from_upstream(self, data):
-        if len(data) < 12:
-            return
-        entry = self.pending.pop(int.from_bytes(data[:2], "big"), None)
-        if entry is None:
-            return
-        addr, client_id = entry
-        self.relayed += 1
-        asyncio.get_running_loop().call_later(self.delay_s, self.front.sendto, client_id + data[2:], addr)
+def udp_socket():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for force, plain in ((33, socket.SO_RCVBUF), (32, socket.SO_SNDBUF)):  # SO_RCVBUFFORCE, SO_SNDBUFFORCE
+        try:
+            s.setsockopt(socket.SOL_SOCKET, force, BUFFER)  # past net.core.rmem_max: needs root
+        except PermissionError:
+            s.setsockopt(socket.SOL_SOCKET, plain, BUFFER)
+    s.setblocking(False)
+    return s
 
 
-class Front(asyncio.DatagramProtocol):
-    def __init__(self, relay):
-        self.relay = relay
-
-    def datagram_received(self, data, addr):
-        self.relay.from_client(data, addr)
-
-
-class Back(asyncio.DatagramProtocol):
-    def __init__(self, relay):
-        self.relay = relay
-
-    def datagram_received(self, data, addr):
-        self.relay.from_upstream(data)
-
-
-async def main(listen_port, upstream_port, delay_ms, drop_suffix):
-    loop = asyncio.get_running_loop()
-    relay = Relay(delay_ms / 1000, drop_suffix.lower().rstrip("."))
-    relay.front, _ = await loop.create_datagram_endpoint(lambda: Front(relay), local_addr=("127.0.0.1", listen_port))
-    relay.back, _ = await loop.create_datagram_endpoint(lambda: Back(relay), remote_addr=("127.0.0.1", upstream_port))
-    stop = loop.create_future()
-    loop.add_signal_handler(signal.SIGTERM, stop.set_result, None)
+def main(listen_port, upstream_port, delay_ms, drop_suffix):
+    delay = delay_ms / 1000
+    drop_suffix = drop_suffix.lower().rstrip(".")
+    front, back = udp_socket(), udp_socket()
+    front.bind(("127.0.0.1", listen_port))
+    back.connect(("127.0.0.1", upstream_port))
+    pending = {}  # upstream id -> (client address, client id)
+    due = collections.deque()  # (time, bytes, address): one delay for all, so in time order
+    next_id = relayed = dropped = 0
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
+    poller = select.poll()
+    poller.register(front, select.POLLIN)
+    poller.register(back, select.POLLIN)
     print("ready", flush=True)
-    await stop
-    print(f"relayed {relay.relayed} dropped {relay.dropped}", file=sys.stderr, flush=True)
+    while not stopping:
+        timeout_ms = max(0, (due[0][0] - time.monotonic()) * 1000) if due else 100
+        try:
+            events = poller.poll(timeout_ms)
+        except InterruptedError:
+            continue
+        for fd, _ in events:
+            while True:  # read the socket dry
+                try:
+                    data, addr = (front if fd == front.fileno() else back).recvfrom(4096)
+                except (BlockingIOError, InterruptedError):
+                    break
+                except ConnectionRefusedError:
+                    continue
+                if len(data) < 12:
+                    continue
+                if fd == front.fileno():
+                    name = qname(data)
+                    if drop_suffix and name is not None and name.endswith(drop_suffix):
+                        dropped += 1
+                        continue
+                    # A fresh 16-bit ID upstream: two clients' IDs may collide.
+                    for _ in range(65536):
+                        next_id = (next_id + 1) & 0xFFFF
+                        if next_id not in pending:
+                            break
+                    pending[next_id] = (addr, data[:2])
+                    try:
+                        back.send(next_id.to_bytes(2, "big") + data[2:])
+                    except (BlockingIOError, ConnectionRefusedError):
+                        pending.pop(next_id, None)
+                else:
+                    entry = pending.pop(int.from_bytes(data[:2], "big"), None)
+                    if entry is not None:
+                        relayed += 1
+                        due.append((time.monotonic() + delay, entry[1] + data[2:], entry[0]))
+        now = time.monotonic()
+        while due and due[0][0] <= now:
+            _, data, addr = due.popleft()
+            try:
+                front.sendto(data, addr)
+            except BlockingIOError:
+                pass
+    print(f"relayed {relayed} dropped {dropped}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else ""))
+    main(int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else "")

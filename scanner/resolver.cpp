@@ -253,13 +253,16 @@ struct Resolver::State : std::enable_shared_from_this<State> {
 Resolver::Resolver(asio::io_context& io, const ResolverConfig& config) : state_(std::make_shared<State>(io)) {
     init_library();
     ares_options options{};
-    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_LOOKUPS;
+    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_LOOKUPS | ARES_OPT_SOCK_RCVBUF;
     options.sock_state_cb = &State::on_socket_state;
     options.sock_state_cb_data = state_.get();
     // Two tries: timeout/2, then (c-ares doubles it for the second round) timeout: 1.5 x the
     // origin's deadline per server in all, so the deadline ends a silent lookup first.
     options.timeout = static_cast<int>(std::max<long long>(1, (config.timeout.count() + 1) / 2));
     options.tries = 2;
+    // One UDP socket carries every lookup of this thread: room for the answers of a few
+    // thousand at once while the thread is busy in TLS (the kernel caps it at rmem_max).
+    options.socket_receive_buffer_size = 1 << 20;
     // "f" the hosts file, then "b" DNS (c-ares' own names), whatever nsswitch.conf says.
     char lookups[] = "fb";
     options.lookups = lookups;
