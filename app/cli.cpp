@@ -161,6 +161,9 @@ po::options_description scan_options(Cli& cli, RawOptions& raw) {
          "answer (0 to 10; a TLS answer is never retried): each a fresh connection on the same slot, "
          "after a 0.1-0.25 s pause, with a full --timeout. A dead origin costs (N+1) x timeout of "
          "its slot, plus the pauses")
+        ("resolver", po::value(&s.resolver)->value_name("ADDR[:PORT]"),
+         "the DNS server to ask (IPv6 as [ADDR]:PORT; port 53 by default) instead of /etc/resolv.conf's; "
+         "/etc/hosts is still read first")
         ("http-port", po::value(&http_port)->default_value(80)->value_name("N"),
          "probed for plaintext when the TLS port refuses, on its last attempt (0: off)")
         ("now", po::value(&now_text)->value_name("TIME"), "judge certificate validity at this RFC 3339 time")

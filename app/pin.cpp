@@ -42,6 +42,8 @@ po::options_description pin_options(PinCli& cli) {
          "per-origin deadline in seconds: 0.001 to 3600")
         ("edge-ranges", po::value(&cli.edge_ranges_file),
          "the edge's own addresses, never connected to (default: Cloudflare's published ranges)")
+        ("resolver", po::value(&s.resolver)->value_name("ADDR[:PORT]"),
+         "the DNS server to ask instead of /etc/resolv.conf's")
         ("json", po::bool_switch(&cli.json), "print JSON on stdout instead of text")
         ("help,h", "show this help");
     return d;

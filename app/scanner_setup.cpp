@@ -6,6 +6,7 @@
 #include "app/usage_error.hpp"
 #include "rules/edge_ranges.hpp"
 #include "rules/origin_ca.hpp"
+#include "scanner/resolver.hpp"
 
 namespace originscan::app {
 
@@ -17,6 +18,11 @@ scanner::ScannerOptions scanner_options(const ScanSettings& settings, const std:
     options.timeout = std::chrono::milliseconds(std::llround(settings.timeout_s * 1000));
     options.http_port = settings.http_port;
     options.retries = settings.retries;
+    if (!settings.resolver.empty()) {
+        if (std::string why = scanner::resolver_address_error(settings.resolver); !why.empty())
+            throw UsageError("--resolver " + settings.resolver + ": " + why);
+        options.resolver = settings.resolver;
+    }
     if (edge_ranges_file.empty()) {
         options.edge_ranges = rules::cloudflare_ranges();
     } else {

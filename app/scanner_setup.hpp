@@ -10,7 +10,8 @@
 namespace originscan::app {
 
 // Rounds the timeout to whole milliseconds. `edge_ranges_file` (--edge-ranges) replaces the
-// built-in Cloudflare ranges; throws rules::EdgeRangesError (exit 2) for a malformed one.
+// built-in Cloudflare ranges; throws rules::EdgeRangesError (exit 2) for a malformed one, and
+// UsageError for a malformed --resolver.
 scanner::ScannerOptions scanner_options(const ScanSettings& settings, const std::string& edge_ranges_file);
 
 }  // namespace originscan::app

@@ -1,173 +1,311 @@
 #include "scanner/resolver.hpp"
 
-#include <netdb.h>
+#include <ares.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <condition_variable>
-#include <deque>
-#include <list>
+#include <charconv>
 #include <mutex>
-#include <thread>
+#include <stdexcept>
+#include <unordered_map>
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 namespace originscan::scanner {
+namespace asio = boost::asio;
+using boost::system::error_code;
+
 namespace {
 
-Resolution lookup(const std::string& host) {
+// ADDR or ADDR:PORT, IPv6 as [ADDR] or [ADDR]:PORT (or bare, without a port).
+struct ServerAddress {
+    asio::ip::address address;
+    unsigned port = 53;
+};
+
+std::string parse_server(const std::string& text, ServerAddress& out) {
+    std::string host = text;
+    std::string port;
+    bool has_port = false;
+    if (!text.empty() && text.front() == '[') {
+        const auto close = text.find(']');
+        if (close == std::string::npos) return "an IPv6 address in brackets lacks its ']'";
+        host = text.substr(1, close - 1);
+        const std::string rest = text.substr(close + 1);
+        if (!rest.empty()) {
+            if (rest.front() != ':' || rest.size() == 1) return "expected :PORT after the ']'";
+            port = rest.substr(1);
+            has_port = true;
+        }
+    } else if (std::count(text.begin(), text.end(), ':') == 1) {
+        host = text.substr(0, text.find(':'));
+        port = text.substr(text.find(':') + 1);
+        has_port = true;
+    }
+    error_code ec;
+    out.address = asio::ip::make_address(host, ec);
+    if (ec || (text.front() == '[' && !out.address.is_v6()))
+        return "not an IP address (ADDR[:PORT], IPv6 as [ADDR]:PORT)";
+    if (has_port) {
+        unsigned value = 0;
+        auto [end, why] = std::from_chars(port.data(), port.data() + port.size(), value);
+        if (why != std::errc{} || end != port.data() + port.size() || value < 1 || value > 65535)
+            return "the port must be 1 to 65535";
+        out.port = value;
+    }
+    return {};
+}
+
+// c-ares' status of a failed lookup, as the origin's failure detail says it.
+std::string describe(int status) {
+    switch (status) {
+        case ARES_ENOTFOUND: return "no such name (NXDOMAIN)";
+        case ARES_ENODATA: return "no address (the name has no A or AAAA record)";
+        case ARES_ESERVFAIL: return "the DNS server failed (SERVFAIL)";
+        case ARES_EREFUSED: return "the DNS server refused the query (REFUSED)";
+        case ARES_ENOTIMP: return "the DNS server does not implement the query (NOTIMP)";
+        case ARES_EFORMERR: return "the DNS server found the query malformed (FORMERR)";
+        case ARES_EBADNAME: return "not a valid DNS name";
+        // c-ares 1.18 tries the next server (and round) after a SERVFAIL, REFUSED or NOTIMP
+        // answer, and when none is left ends the query ECONNREFUSED, not with that rcode.
+        case ARES_ECONNREFUSED:
+            return "no DNS server gave an answer (each said SERVFAIL, REFUSED or NOTIMP, or was unreachable)";
+        case ARES_ETIMEOUT: return "no DNS answer (the resolver gave up)";
+        default: return ares_strerror(status);
+    }
+}
+
+Resolution to_resolution(int status, const ares_addrinfo* result) {
     Resolution out;
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* list = nullptr;
-    if (int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &list); rc != 0) {
-        out.error = ::gai_strerror(rc);
+    if (status != ARES_SUCCESS) {
+        out.error = describe(status);
+        out.timed_out = status == ARES_ETIMEOUT;
         return out;
     }
-    for (addrinfo* ai = list; ai; ai = ai->ai_next) {
-        boost::asio::ip::address address;
-        if (ai->ai_family == AF_INET) {
-            auto* sin = reinterpret_cast<const sockaddr_in*>(ai->ai_addr);
-            boost::asio::ip::address_v4::bytes_type bytes;
+    for (const ares_addrinfo_node* node = result ? result->nodes : nullptr; node; node = node->ai_next) {
+        asio::ip::address address;
+        if (node->ai_family == AF_INET) {
+            const auto* sin = reinterpret_cast<const sockaddr_in*>(node->ai_addr);
+            asio::ip::address_v4::bytes_type bytes;
             std::copy_n(reinterpret_cast<const unsigned char*>(&sin->sin_addr), 4, bytes.begin());
-            address = boost::asio::ip::address_v4(bytes);
-        } else if (ai->ai_family == AF_INET6) {
-            auto* sin6 = reinterpret_cast<const sockaddr_in6*>(ai->ai_addr);
-            boost::asio::ip::address_v6::bytes_type bytes;
+            address = asio::ip::address_v4(bytes);
+        } else if (node->ai_family == AF_INET6) {
+            const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(node->ai_addr);
+            asio::ip::address_v6::bytes_type bytes;
             std::copy_n(reinterpret_cast<const unsigned char*>(&sin6->sin6_addr), 16, bytes.begin());
-            address = boost::asio::ip::address_v6(bytes, sin6->sin6_scope_id);
+            address = asio::ip::address_v6(bytes, sin6->sin6_scope_id);
         } else {
             continue;
         }
         if (std::find(out.addresses.begin(), out.addresses.end(), address) == out.addresses.end())
             out.addresses.push_back(address);
     }
-    ::freeaddrinfo(list);
-    if (out.addresses.empty()) out.error = "no address";
+    if (out.addresses.empty()) out.error = describe(ARES_ENODATA);
     out.found = out.addresses.size();
     if (out.addresses.size() > max_addresses) out.addresses.resize(max_addresses);
     return out;
 }
 
+void init_library() {
+    // ares_library_init is not thread-safe (its manual page); on Linux it does nothing that
+    // needs undoing, so it runs once and is never cleaned up.
+    static std::once_flag once;
+    std::call_once(once, [] {
+        if (int rc = ares_library_init(ARES_LIB_INIT_ALL); rc != ARES_SUCCESS)
+            throw std::runtime_error(std::string("c-ares: ") + ares_strerror(rc));
+    });
+}
+
 }  // namespace
 
-class ResolverPool::Ticket {
+std::string resolver_address_error(const std::string& text) {
+    if (text.empty()) return "an address is needed (ADDR[:PORT])";
+    ServerAddress ignored;
+    return parse_server(text, ignored);
+}
+
+class Resolver::Lookup {
 public:
-    Ticket(std::string h, std::function<void(Resolution)> d) : host(std::move(h)), done(std::move(d)) {}
-    std::string host;
-    std::function<void(Resolution)> done;
-    bool running = false;    // guarded by State::mutex
-    bool abandoned = false;  // guarded by State::mutex
+    explicit Lookup(std::function<void(Resolution)> d) : done(std::move(d)) {}
+    std::function<void(Resolution)> done;  // empty once abandoned or answered
 };
 
-struct ResolverPool::State : std::enable_shared_from_this<State> {
-    struct Worker {
-        std::thread thread;
-        bool in_lookup = false;
-        bool finished = false;
+// Shared with the Asio handlers through weak pointers: a handler that runs after the Resolver
+// is gone finds nothing and does nothing.
+struct Resolver::State : std::enable_shared_from_this<State> {
+    // One socket c-ares opened. Asio only waits for readiness on it; c-ares reads, writes and
+    // closes it (the descriptor is released before c-ares closes the fd, never closed by Asio).
+    struct Watch {
+        explicit Watch(asio::io_context& io) : descriptor(io) {}
+        asio::posix::stream_descriptor descriptor;
+        bool want_read = false, want_write = false;
+        bool reading = false, writing = false;  // a wait is pending
+        bool gone = false;                      // c-ares is closing it
     };
 
-    std::mutex mutex;
-    std::condition_variable ready;
-    std::condition_variable worker_done;
-    std::deque<std::shared_ptr<Ticket>> queue;
-    std::list<Worker> workers;  // stable addresses: each thread keeps a pointer to its own
-    unsigned max_useful = 1;    // threads doing wanted lookups
-    unsigned hard_cap = 8;      // threads in all, abandoned lookups included
-    unsigned threads = 0;       // not finished
-    unsigned idle = 0;
-    unsigned running_abandoned = 0;
-    bool stopping = false;
+    explicit State(asio::io_context& i) : io(i), timer(i) {}
 
-    // Under mutex: start a thread if work waits, none is idle, and the caps allow.
-    void maybe_spawn() {
-        if (stopping || queue.empty() || idle > 0 || threads - running_abandoned >= max_useful || threads >= hard_cap) return;
-        ++threads;
-        Worker& worker = workers.emplace_back();
-        worker.thread = std::thread([self = shared_from_this(), &worker] { self->run(worker); });
+    ~State() { stop(); }
+
+    void stop() {
+        if (channel) ares_destroy(channel);  // answers every query ARES_EDESTRUCTION, closes its sockets
+        channel = nullptr;
+        for (auto& [fd, watch] : watches) forget(*watch);
+        watches.clear();
+        timer.cancel();
     }
 
-    void run(Worker& me) {
-        std::unique_lock lock(mutex);
-        for (;;) {
-            ++idle;
-            ready.wait(lock, [this] { return stopping || !queue.empty(); });
-            --idle;
-            if (stopping) break;
-            std::shared_ptr<Ticket> ticket = std::move(queue.front());
-            queue.pop_front();
-            if (ticket->abandoned) continue;  // nobody waits for it: no lookup at all
-            ticket->running = true;
-            me.in_lookup = true;
-            lock.unlock();
-            Resolution answer = lookup(ticket->host);
-            lock.lock();
-            me.in_lookup = false;
-            ticket->running = false;
-            if (ticket->abandoned) {
-                --running_abandoned;
-                maybe_spawn();  // this thread counts again; others may wait
-                continue;
+    asio::io_context& io;
+    ares_channel channel = nullptr;
+    asio::steady_timer timer;  // c-ares' next timeout (ares_timeout)
+    std::unordered_map<ares_socket_t, std::shared_ptr<Watch>> watches;
+
+    static void forget(Watch& watch) {
+        watch.gone = true;
+        if (watch.descriptor.is_open()) watch.descriptor.release();  // cancels the waits; does not close
+    }
+
+    // ARES_OPT_SOCK_STATE_CB: c-ares says which sockets it wants watched, for what; (fd, 0, 0)
+    // before it closes one.
+    static void on_socket_state(void* data, ares_socket_t fd, int readable, int writable) {
+        auto& self = *static_cast<State*>(data);
+        auto it = self.watches.find(fd);
+        if (!readable && !writable) {
+            if (it != self.watches.end()) {
+                forget(*it->second);
+                self.watches.erase(it);
             }
-            auto done = std::move(ticket->done);
-            lock.unlock();
-            done(std::move(answer));
-            lock.lock();
+            return;
         }
-        --threads;
-        me.finished = true;
-        worker_done.notify_all();
+        if (it == self.watches.end()) {
+            auto watch = std::make_shared<Watch>(self.io);
+            error_code ec;
+            watch->descriptor.assign(fd, ec);  // on failure the query ends by its timeout
+            it = self.watches.emplace(fd, std::move(watch)).first;
+        }
+        it->second->want_read = readable;
+        it->second->want_write = writable;
+        self.arm(fd, it->second);
+    }
+
+    void arm(ares_socket_t fd, const std::shared_ptr<Watch>& watch) {
+        if (!watch->descriptor.is_open()) return;
+        if (watch->want_read && !watch->reading) wait(fd, watch, false);
+        if (watch->want_write && !watch->writing) wait(fd, watch, true);
+    }
+
+    // One readiness wait (read or write); when it comes, c-ares does the reading or writing.
+    void wait(ares_socket_t fd, const std::shared_ptr<Watch>& watch, bool write) {
+        (write ? watch->writing : watch->reading) = true;
+        const auto what = write ? asio::posix::descriptor_base::wait_write : asio::posix::descriptor_base::wait_read;
+        watch->descriptor.async_wait(what, [self = weak_from_this(), fd, watch, write](error_code ec) {
+            (write ? watch->writing : watch->reading) = false;
+            auto state = self.lock();
+            if (ec || watch->gone || !state) return;
+            state->process(write ? ARES_SOCKET_BAD : fd, write ? fd : ARES_SOCKET_BAD);
+            if (!watch->gone) state->arm(fd, watch);
+        });
+    }
+
+    // Lets c-ares read, write and expire queries (ares_process_fd also handles the timeouts
+    // due), then sets the timer to its next timeout.
+    void process(ares_socket_t read_fd, ares_socket_t write_fd) {
+        if (!channel) return;
+        ares_process_fd(channel, read_fd, write_fd);
+        schedule();
+    }
+
+    void schedule() {
+        timeval next{};
+        if (!channel || !ares_timeout(channel, nullptr, &next)) {  // no query in flight
+            timer.cancel();
+            return;
+        }
+        timer.expires_after(std::chrono::seconds(next.tv_sec) + std::chrono::microseconds(next.tv_usec));
+        timer.async_wait([self = weak_from_this()](error_code ec) {
+            auto state = self.lock();
+            if (!ec && state) state->process(ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+        });
+    }
+
+    struct Pending {
+        std::weak_ptr<State> state;
+        std::shared_ptr<Lookup> lookup;
+    };
+
+    static void on_answer(void* arg, int status, int /*timeouts*/, ares_addrinfo* result) {
+        std::unique_ptr<Pending> pending(static_cast<Pending*>(arg));
+        Resolution answer = to_resolution(status, result);
+        if (result) ares_freeaddrinfo(result);
+        auto state = pending->state.lock();
+        // ARES_EDESTRUCTION: the channel is going (the Resolver too): nobody waits.
+        if (status == ARES_EDESTRUCTION || !state || !pending->lookup->done) return;
+        asio::post(state->io, [lookup = std::move(pending->lookup), answer = std::move(answer)]() mutable {
+            if (auto done = std::move(lookup->done)) done(std::move(answer));
+        });
     }
 };
 
-ResolverPool::ResolverPool(unsigned threads) : state_(std::make_shared<State>()) {
-    state_->max_useful = std::max(1u, threads);
-    state_->hard_cap = state_->max_useful * 8;
+Resolver::Resolver(asio::io_context& io, const ResolverConfig& config) : state_(std::make_shared<State>(io)) {
+    init_library();
+    ares_options options{};
+    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_LOOKUPS | ARES_OPT_SOCK_RCVBUF;
+    options.sock_state_cb = &State::on_socket_state;
+    options.sock_state_cb_data = state_.get();
+    // Two tries: timeout/2, then (c-ares doubles it for the second round) timeout: 1.5 x the
+    // origin's deadline per server in all, so the deadline ends a silent lookup first.
+    options.timeout = static_cast<int>(std::max<long long>(1, (config.timeout.count() + 1) / 2));
+    options.tries = 2;
+    // One UDP socket carries every lookup of this thread: room for the answers of a few
+    // thousand at once while the thread is busy in TLS (the kernel caps it at rmem_max).
+    options.socket_receive_buffer_size = 1 << 20;
+    // "f" the hosts file, then "b" DNS (c-ares' own names), whatever nsswitch.conf says.
+    char lookups[] = "fb";
+    options.lookups = lookups;
+    if (int rc = ares_init_options(&state_->channel, &options, mask); rc != ARES_SUCCESS) {
+        state_->channel = nullptr;
+        throw std::runtime_error(std::string("c-ares: cannot set up a resolver: ") + ares_strerror(rc));
+    }
+    if (!config.server.empty()) {
+        ServerAddress server;
+        if (std::string why = parse_server(config.server, server); !why.empty())
+            throw std::runtime_error("--resolver " + config.server + ": " + why);
+        const std::string csv = (server.address.is_v6() ? "[" + server.address.to_string() + "]"
+                                                        : server.address.to_string()) +
+                                ":" + std::to_string(server.port);
+        if (int rc = ares_set_servers_ports_csv(state_->channel, csv.c_str()); rc != ARES_SUCCESS)
+            throw std::runtime_error("--resolver " + config.server + ": " + ares_strerror(rc));
+    }
 }
 
-ResolverPool::~ResolverPool() {
-    std::vector<std::thread> idle;
-    {
-        std::unique_lock lock(state_->mutex);
-        state_->stopping = true;
-        state_->queue.clear();
-        state_->ready.notify_all();
-        // Idle threads leave at once and are joined (so glibc frees their resolver state);
-        // a thread inside getaddrinfo cannot be interrupted: it is detached, finishes the
-        // lookup on its own and exits, holding the state.
-        state_->worker_done.wait(lock, [&] {
-            for (const auto& w : state_->workers)
-                if (!w.finished && !w.in_lookup) return false;
-            return true;
+Resolver::~Resolver() = default;  // the last owner of the State: ~State destroys the channel
+
+std::shared_ptr<Resolver::Lookup> Resolver::resolve(const std::string& host, std::function<void(Resolution)> done) {
+    auto lookup = std::make_shared<Lookup>(std::move(done));
+    ares_addrinfo_hints hints{};
+    hints.ai_family = AF_UNSPEC;  // A and AAAA, both queries sent at once
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = ARES_AI_ENVHOSTS;
+    if (!state_->channel) {
+        Resolution stopped;
+        stopped.error = "the resolver is stopped";
+        asio::post(state_->io, [lookup, stopped]() mutable {
+            if (auto done = std::move(lookup->done)) done(std::move(stopped));
         });
-        for (auto& w : state_->workers) {
-            if (!w.thread.joinable()) continue;
-            if (w.finished)
-                idle.push_back(std::move(w.thread));
-            else
-                w.thread.detach();
-        }
+        return lookup;
     }
-    for (auto& t : idle) t.join();
+    auto* pending = new State::Pending{state_, lookup};
+    ares_getaddrinfo(state_->channel, host.c_str(), nullptr, &hints, &State::on_answer, pending);
+    state_->schedule();
+    return lookup;
 }
 
-std::shared_ptr<ResolverPool::Ticket> ResolverPool::resolve(std::string host, std::function<void(Resolution)> done) {
-    auto ticket = std::make_shared<Ticket>(std::move(host), std::move(done));
-    std::lock_guard lock(state_->mutex);
-    state_->queue.push_back(ticket);
-    state_->maybe_spawn();
-    state_->ready.notify_one();
-    return ticket;
-}
+void Resolver::abandon(const std::shared_ptr<Lookup>& lookup) { lookup->done = nullptr; }
 
-void ResolverPool::abandon(const std::shared_ptr<Ticket>& ticket) {
-    std::lock_guard lock(state_->mutex);
-    if (ticket->abandoned) return;
-    ticket->abandoned = true;
-    ticket->done = nullptr;  // drop what it captured now
-    if (ticket->running) {
-        ++state_->running_abandoned;
-        state_->maybe_spawn();
-    }
-}
+void Resolver::stop() { state_->stop(); }
 
 }  // namespace originscan::scanner

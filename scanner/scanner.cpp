@@ -88,8 +88,9 @@ bool is_local_error(const error_code& ec) {
 
 // How many sockets the open-file limit leaves for origins in flight, after raising the soft
 // limit to the hard one. Kept back: what is open now (reports, spool, stdio), an epoll and an
-// eventfd or two per io thread, and room for the resolver threads and the report writers.
-std::size_t open_file_allowance(unsigned threads, unsigned resolver_threads, rlim_t& limit) {
+// eventfd or two per io thread, each thread's DNS sockets (c-ares: a UDP socket per server,
+// TCP for a truncated answer), and room for the report writers.
+std::size_t open_file_allowance(unsigned threads, rlim_t& limit) {
     rlimit rl{};
     if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return std::numeric_limits<std::size_t>::max();
     if (rl.rlim_cur != rl.rlim_max) {
@@ -104,7 +105,7 @@ std::size_t open_file_allowance(unsigned threads, unsigned resolver_threads, rli
     for (std::filesystem::directory_iterator it("/proc/self/fd", ignored), end; !ignored && it != end;
          it.increment(ignored))
         ++open_now;
-    const std::size_t reserve = open_now + 3 * std::size_t{threads} + std::min(resolver_threads, 8u) + 8;
+    const std::size_t reserve = open_now + 7 * std::size_t{threads} + 8;
     return rl.rlim_cur > reserve ? static_cast<std::size_t>(rl.rlim_cur - reserve) : 1;
 }
 
@@ -135,18 +136,11 @@ struct Conn {
 
     tcp::socket socket;
     asio::steady_timer watchdog;
-    asio::steady_timer wake;  // waits for the resolver pool
+    asio::steady_timer wake;  // waits for the resolver
     ThreadState& thread;
     bool timed_out = false;
     bool aborted = false;  // the whole scan is stopping
     unsigned armed = 0;    // counts watchdog arm/disarm, so a stale expiry is ignored
-};
-
-// Where the resolver pool's threads may hand an answer back, for as long as the io_context
-// lives: they outlive a scan, so they must never reach a destroyed io_context.
-struct Mailbox {
-    std::mutex mutex;
-    asio::io_context* io = nullptr;
 };
 
 struct SlotWaiter;
@@ -160,14 +154,10 @@ struct ConnectionSlots {
 };
 
 struct ThreadState {
-    ThreadState() { mailbox->io = &io; }
-    ~ThreadState() {
-        std::lock_guard lock(mailbox->mutex);
-        mailbox->io = nullptr;
-    }
+    explicit ThreadState(const ResolverConfig& dns) : resolver(io, dns) {}
     asio::io_context io{1};
     asio::steady_timer watch{io};  // the stop watcher's poll; the last worker cancels it
-    std::shared_ptr<Mailbox> mailbox = std::make_shared<Mailbox>();
+    Resolver resolver;             // this thread's c-ares channel, gone before `io`
     std::unordered_set<Conn*> live;
     unsigned workers = 0;
     ConnectionSlots slots;
@@ -318,7 +308,7 @@ std::string status_line(const std::vector<unsigned char>& bytes) {
 // Connection slots: --concurrency counts connections in flight, not origins, so an origin
 // with three addresses holds three slots. Each thread owns its share of the slots. An origin
 // takes all it needs at once (up to the thread's share), first come first served, after its
-// name is resolved; resolution needs no slot (the resolver pool has its own bound).
+// name is resolved; resolution needs no slot (a lookup costs no socket of its own).
 //
 // Waiting for slots is not charged to the origin's deadline: the watchdog is off while it
 // waits and the deadline moves on by the time waited, so a busy scan delays an origin but
@@ -396,8 +386,7 @@ struct Scanner::Impl {
     explicit Impl(ScannerOptions o)
         : options(std::move(o)),
           tls(options.ca_files, options.system_trust, options.origin_ca_fingerprints, options.client_cert,
-              options.client_key),
-          resolver(options.resolver_threads) {}
+              options.client_key) {}
 
     awaitable<void> worker(ThreadState& ts);
     awaitable<void> stop_watch(ThreadState& ts);
@@ -432,7 +421,6 @@ struct Scanner::Impl {
 
     ScannerOptions options;
     TlsContext tls;
-    ResolverPool resolver;
 
     // per scan() call
     OriginSource* source = nullptr;
@@ -499,7 +487,7 @@ std::size_t Scanner::scan(OriginSource& source, const StreamSink& sink, const st
     unsigned threads = impl.options.threads ? impl.options.threads : std::max(1u, std::thread::hardware_concurrency());
     const std::size_t requested = std::min<std::size_t>(std::max(1u, impl.options.concurrency), expected);
     rlim_t fd_limit = 0;
-    const std::size_t allowance = open_file_allowance(threads, impl.options.resolver_threads, fd_limit);
+    const std::size_t allowance = open_file_allowance(threads, fd_limit);
     const std::size_t concurrency = std::min(requested, allowance);
     impl.effective_concurrency = concurrency;
     if (concurrency < requested && impl.options.notice)
@@ -514,14 +502,17 @@ std::size_t Scanner::scan(OriginSource& source, const StreamSink& sink, const st
     impl.failed = false;
     std::vector<std::unique_ptr<ThreadState>> states;
     for (unsigned t = 0; t < threads; ++t) {
-        auto& ts = *states.emplace_back(std::make_unique<ThreadState>());
+        auto& ts = *states.emplace_back(std::make_unique<ThreadState>(ResolverConfig{impl.options.resolver, impl.options.timeout}));
         ts.workers = static_cast<unsigned>(concurrency / threads + (t < concurrency % threads ? 1 : 0));
         ts.slots.share = ts.slots.available = std::max(1u, connections / threads + (t < connections % threads ? 1 : 0));
         // Each coroutine ends here, normally or by an exception: a worker always counts itself
         // out (the watcher ends when none is left), and what it threw stops the whole scan.
         for (unsigned w = 0; w < ts.workers; ++w)
             asio::co_spawn(ts.io, impl.worker(ts), [&impl, &ts](std::exception_ptr e) {
-                if (--ts.workers == 0) ts.watch.cancel();  // the watcher ends now, not at its next poll
+                if (--ts.workers == 0) {
+                    ts.watch.cancel();    // the watcher ends now, not at its next poll
+                    ts.resolver.stop();   // abandoned lookups and its sockets would keep io.run() going
+                }
                 if (e) impl.fail(ts, e);
             });
         asio::co_spawn(ts.io, impl.stop_watch(ts), [&impl, &ts](std::exception_ptr e) {
@@ -595,8 +586,8 @@ awaitable<void> Scanner::Impl::stop_watch(ThreadState& ts) {
 }
 
 awaitable<std::optional<Resolution>> Scanner::Impl::resolve(std::shared_ptr<Conn> conn, const std::string& host) {
-    // Shared with the pool thread, which may finish long after this origin: it holds no Asio
-    // object, and `conn` is only touched on this origin's thread while the origin waits.
+    // Shared with the answer, which may come after this origin ended: `conn` is only touched
+    // while the origin waits (on this thread, where the resolver posts its answers).
     struct Slot {
         std::optional<Resolution> answer;
         Conn* conn = nullptr;
@@ -604,18 +595,15 @@ awaitable<std::optional<Resolution>> Scanner::Impl::resolve(std::shared_ptr<Conn
     auto slot = std::make_shared<Slot>();
     slot->conn = conn.get();
     conn->wake.expires_at(Clock::time_point::max());
-    auto ticket = resolver.resolve(host, [slot, mailbox = conn->thread.mailbox](Resolution r) {
-        std::lock_guard lock(mailbox->mutex);
-        if (!mailbox->io) return;  // the scan is over
-        asio::post(*mailbox->io, [slot, r = std::move(r)]() mutable {
-            if (!slot->conn) return;  // the origin stopped waiting
-            slot->answer = std::move(r);
-            slot->conn->wake.cancel();
-        });
+    Resolver& resolver = conn->thread.resolver;
+    auto lookup = resolver.resolve(host, [slot](Resolution r) {
+        if (!slot->conn) return;  // the origin stopped waiting
+        slot->answer = std::move(r);
+        slot->conn->wake.cancel();
     });
     if (!conn->timed_out && !conn->aborted) co_await conn->wake.async_wait(use_tuple);
     slot->conn = nullptr;
-    if (!slot->answer) resolver.abandon(ticket);
+    if (!slot->answer) resolver.abandon(lookup);
     co_return std::move(slot->answer);
 }
 
@@ -703,7 +691,7 @@ awaitable<Observation> Scanner::Impl::scan_origin(ThreadState& ts, const Origin&
     } else {
         auto answer = co_await resolve(conn, host);
         resolve_ms = ms_between(start, Clock::now());
-        if (!answer || conn->timed_out) co_return fail(Reason::timeout, "no DNS answer for " + host + " before the deadline");
+        if (!answer || conn->timed_out || answer->timed_out) co_return fail(Reason::timeout, "no DNS answer for " + host + " before the deadline");
         if (!answer->error.empty()) co_return fail(Reason::dns, host + ": " + answer->error);
         addresses = std::move(answer->addresses);
         observation.addresses_total = answer->found;

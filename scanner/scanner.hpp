@@ -37,7 +37,9 @@ struct ScannerOptions {
     unsigned retries = 0;
     std::uint16_t http_port = 80;       // probed when the TLS port refuses; 0: never
     unsigned threads = 0;               // event-loop threads; 0: one per core
-    unsigned resolver_threads = 64;     // getaddrinfo threads doing wanted lookups at once
+    // The DNS server, "ADDR[:PORT]" (--resolver; resolver_address_error() checks it); empty:
+    // /etc/resolv.conf's. /etc/hosts is looked at first either way.
+    std::string resolver;
     // The edge's own addresses (rules/edge_ranges.hpp): never connected to. A probe of one is
     // Failure{edge_address}. Empty: every address is probed.
     std::vector<IpRange> edge_ranges;

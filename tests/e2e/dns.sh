@@ -29,6 +29,9 @@ set -euo pipefail
 : "${ORIGINSCAN:?set ORIGINSCAN to the originscan binary}"
 : "${SOURCE_DIR:?set SOURCE_DIR to the source tree}"
 ORIGINSCAN=$(realpath "$ORIGINSCAN")
+# asan_build only: this script keeps its own pass/fail/check (defined after, they win).
+# shellcheck source=lib/common.sh
+source "$SOURCE_DIR/tests/e2e/lib/common.sh"
 
 skip() {
     echo "SKIP: dns: $*"
