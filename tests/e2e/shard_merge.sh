@@ -86,6 +86,20 @@ sys.exit(1 if problems else 0)
 PY
 check "each shard holds its own origins, counted alone, all of them once together ($(tr '\n' ' ' <"$tmp/shards.check"))" test ! -s "$tmp/shards.check"
 
+# valid SCHEMA-CHECKED REPORT...: every report valid against reports/report.schema.json.
+valid() {
+    "$python" - "$SOURCE_DIR/reports/report.schema.json" "$@" >"$tmp/schema.err" 2>&1 <<'PY'
+import json, sys
+import jsonschema
+validator = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
+for path in sys.argv[2:]:
+    for e in list(validator.iter_errors(json.load(open(path))))[:5]:
+        print(f"{path}: /{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}")
+PY
+    check "valid against the schema: ${*##*/} ($(head -c 600 "$tmp/schema.err"))" test ! -s "$tmp/schema.err"
+}
+valid "${shards[@]}"
+
 # The only fields two runs of one list may differ in: the run's times and the timings.
 cat >"$tmp/normalise.py" <<'PY'
 import json, re, sys
@@ -130,6 +144,7 @@ mapfile -t merged_out < <(outputs merged)
 rc=$?
 check "merge: the exit status of the unsharded scan ($single_rc; got $rc: $(head -c 300 "$tmp/merged.err"))" test "$rc" -eq "$single_rc"
 same_reports single merged "4 shards merged vs one scan"
+valid "$tmp/merged.json"
 check "merge: the same terminal summary as the scan" cmp -s "$tmp/single.out" "$tmp/merged.out"
 # The shards given in another order change nothing.
 mapfile -t reordered_out < <(outputs reordered)
