@@ -2,10 +2,12 @@
 
 #include "app/collector.hpp"
 #include "app/input_file.hpp"
+#include "app/merge.hpp"
 #include "app/origin_lists.hpp"
 #include "app/pin.hpp"
 #include "app/progress.hpp"
 #include "app/scanner_setup.hpp"
+#include "app/shard.hpp"
 #include "app/terminal.hpp"
 #include "app/usage_error.hpp"
 
@@ -87,6 +89,7 @@ std::int64_t now_ms() {
 void print_help(const po::options_description& options, std::ostream& out = std::cout) {
     out << "Usage: originscan scan [OPTIONS] [LIST...]\n"
                  "       originscan pin [OPTIONS] ORIGIN...   (the pins each origin presents; pin --help)\n"
+                 "       originscan merge [OPTIONS] SHARD.json...   (shard reports into one; merge --help)\n"
                  "       originscan --version | --help\n\n"
                  "Connects to each origin the way a CDN edge does (its address, the proxied name as SNI),\n"
                  "classifies it as pin-matching, ca-trusted, self-signed, plaintext or unreachable, and\n"
@@ -114,6 +117,7 @@ struct Cli {
     std::string client_cert, client_key;  // presented when an origin asks (AOP)
     bool quiet = false;
     bool no_color = false;
+    std::string shard, shards;  // --shard I/N, --shards N (app/shard.hpp)
 };
 
 // Options whose text is checked after parsing (a uint16_t would take "-1" as 65535).
@@ -170,6 +174,11 @@ po::options_description scan_options(Cli& cli, RawOptions& raw) {
         ("fail-on", po::value(&fail_on_text)->value_name("WHAT"), "also fail on: unreachable, expiring (comma list)")
         ("expiry-days", po::value(&s.expiry_days)->default_value(14)->value_name("N"),
          "with --fail-on expiring: fail when a certificate expires within N days")
+        ("shard", po::value(&cli.shard)->value_name("I/N"),
+         "scan only shard I of N (0-based: 0/4 to 3/4): the origins whose identity hashes to I; the "
+         "report says so, for `originscan merge`")
+        ("shards", po::value(&cli.shards)->value_name("N"),
+         "as --shard I/N with I from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job's pod index)")
         ("help,h", "show this help");
     return d;
 }
@@ -310,9 +319,11 @@ int scan_command(const std::vector<std::string>& args) {
     const OriginLists lists(cli.origin_specs, settings.lists, &stop_requested);
     rules::Policy policy;
     if (!settings.rules_file.empty()) policy = rules::parse_policy(read_input(settings.rules_file), settings.rules_file);
+    const std::optional<ShardSpec> shard = shard_from_options(cli.shard, cli.shards);
     std::optional<Report> baseline;
     if (!settings.baseline_file.empty())
         baseline = reports::parse_report(read_input(settings.baseline_file), settings.baseline_file);
+    if (baseline && shard) keep_shard_origins(*baseline, *shard);
     for (const auto* path : {&cli.outputs.json, &cli.outputs.junit, &cli.outputs.ndjson, &cli.outputs.prometheus,
                              &cli.outputs.sarif})
         if (!path->empty()) reports::check_writable(*path);
@@ -331,8 +342,12 @@ int scan_command(const std::vector<std::string>& args) {
     report.settings = settings;
     report.started_ms = now_ms();
     report.judged_at = settings.now ? *settings.now : report.started_ms / 1000;
+    if (shard)
+        report.shard = describe_shard(
+            lists, *shard, options_digest(settings, cli.edge_ranges_file, cli.client_cert, cli.client_key));
     rules::Judge judge(policy, baseline ? &*baseline : nullptr, report.settings, report.judged_at);
-    Collector collector(lists, judge, report, cli.outputs, &stop_requested);  // a failed output stops the scan
+    // A failed output stops the scan.
+    Collector collector(lists, judge, report, cli.outputs, &stop_requested, shard);
 
     // A scan that fails (the scanner rethrows what one of its threads threw) still gets its
     // reports: what was delivered stays, the rest is not-scanned, the run marked incomplete.
@@ -341,8 +356,8 @@ int scan_command(const std::vector<std::string>& args) {
         std::optional<Progress> progress;
         const Display stderr_display = display_of(STDERR_FILENO);
         if (cli.progress || (stderr_display != Display::lines && !cli.quiet))
-            progress.emplace(collector.live(), lists.size(), stderr_display);
-        auto source = lists.source();
+            progress.emplace(collector.live(), shard ? report.shard->origins_here : lists.size(), stderr_display);
+        auto source = shard ? shard_source(lists.source(), *shard) : lists.source();
         try {
             engine.scan(*source,
                         [&](std::size_t i, const Origin& origin, Observation&& o) { collector.on_result(i, origin, std::move(o)); },
@@ -402,8 +417,9 @@ int run(int argc, char** argv) {
         }
         const std::vector<std::string> rest(args.begin() + 1, args.end());
         if (args[0] == "pin") return pin_command(rest);
+        if (args[0] == "merge") return merge_command(rest);
         if (args[0] != "scan")
-            throw UsageError("unknown command \"" + args[0] + "\" (expected scan, pin, --help, --version)");
+            throw UsageError("unknown command \"" + args[0] + "\" (expected scan, pin, merge, --help, --version)");
         return scan_command(rest);
     } catch (const UsageError& e) {
         std::cerr << "originscan: " << e.what() << "\n";

@@ -47,7 +47,7 @@ std::string working_directory() {
 // the spool then stops taking pieces and its report cannot be written.
 class Collector::Spool {
 public:
-    explicit Spool(std::size_t count) : offset_(count), length_(count) {
+    explicit Spool(std::size_t count) : offset_(count), length_(count), present_(count, false) {
         const std::string directory = temporary_directory();
         std::string path = directory + "/originscan-spool-XXXXXX";
         fd_ = ::mkostemp(path.data(), O_CLOEXEC);
@@ -60,6 +60,7 @@ public:
     // False when the piece could not be kept; error() says why ("spool PATH: strerror").
     bool put(std::size_t index, const std::string& text) {
         if (failed()) return false;
+        present_[index] = true;
         offset_[index] = end_;
         length_[index] = static_cast<std::uint32_t>(text.size());
         buffer_ += text;
@@ -69,12 +70,15 @@ public:
     bool failed() const { return !error_.empty(); }
     const std::string& error() const { return error_; }
 
-    // Calls out(text) for every index in order. Throws OutputError.
+    // Calls out(n, text) for every index put, in index order, n counting from 0. Throws
+    // OutputError.
     template <class Out>
     void replay(Out&& out) {
         if (!flush()) throw reports::OutputError(error_);
         std::string text;
+        std::size_t n = 0;
         for (std::size_t i = 0; i < offset_.size(); ++i) {
+            if (!present_[i]) continue;  // another shard's origin
             text.resize(length_[i]);
             std::size_t got = 0;
             while (got < text.size()) {
@@ -84,7 +88,7 @@ public:
                 if (n <= 0) throw reports::OutputError(with_errno(name_, n < 0 ? errno : EIO));
                 got += static_cast<std::size_t>(n);
             }
-            out(i, text);
+            out(n++, text);
         }
     }
 
@@ -105,11 +109,19 @@ private:
     std::uint64_t end_ = 0;
     std::vector<std::uint64_t> offset_;
     std::vector<std::uint32_t> length_;
+    std::vector<bool> present_;
 };
 
 Collector::Collector(const OriginLists& lists, rules::Judge& judge, const Report& run, const OutputPaths& paths,
-                     std::atomic<bool>* stop)
-    : lists_(lists), judge_(judge), run_(run), paths_(paths), reported_(lists.size(), false), stop_(stop) {
+                     std::atomic<bool>* stop, std::optional<ShardSpec> shard)
+    : Collector(lists.size(), judge, run, paths) {
+    lists_ = &lists;
+    shard_ = shard;
+    stop_ = stop;
+}
+
+Collector::Collector(std::size_t count, rules::Judge& judge, const Report& run, const OutputPaths& paths)
+    : lists_(nullptr), count_(count), judge_(judge), run_(run), paths_(paths), reported_(count, false), stop_(nullptr) {
     if (!paths_.ndjson.empty()) {
         ndjson_ = paths_.ndjson == "-"
                       ? STDOUT_FILENO
@@ -118,7 +130,7 @@ Collector::Collector(const OriginLists& lists, rules::Judge& judge, const Report
     }
     const auto open_spool = [&](const char* option) {
         try {
-            return std::make_unique<Spool>(lists.size());
+            return std::make_unique<Spool>(count_);
         } catch (const reports::OutputError& e) {
             throw reports::OutputError(std::string(option) + " " + e.what());
         }
@@ -154,43 +166,52 @@ void Collector::on_result(std::size_t index, const Origin& origin, Observation&&
     // escaping into a worker coroutine would end it with the origin half done.
     try {
         OriginResult result{index, origin, true, std::move(observation), {}, {}};
-        if (const auto* repeats = lists_.duplicates_of(index)) {
+        if (const auto* repeats = lists_->duplicates_of(index)) {
             for (const auto& [dup_index, dup_origin] : *repeats) {
                 OriginResult copy{dup_index, dup_origin, true, result.observation, {}, {}};
-                emit(copy);
+                judge_and_emit(copy);
             }
         }
-        emit(result);
+        judge_and_emit(result);
     } catch (const std::exception& e) {
         failed("internal error reporting " + origin.input + ": " + e.what());
     }
 }
 
+void Collector::on_read(OriginResult&& result, bool duplicate, bool listed_more_than_once) {
+    judge_.rejudge(result);
+    emit(result, duplicate, listed_more_than_once);
+}
+
 void Collector::add_unscanned() {
-    auto all = lists_.source(/*with_duplicates=*/true);
+    auto all = lists_->source(/*with_duplicates=*/true);
     std::size_t index = 0;
     Origin origin;
     while (all->next(index, origin)) {
         if (reported_[index]) continue;
+        if (shard_ && shard_of(identity_of(origin), shard_->count) != shard_->index) continue;  // another's
         OriginResult result{index, origin, false, {}, {}, {}};
-        emit(result);
+        judge_and_emit(result);
     }
+}
+
+void Collector::judge_and_emit(OriginResult& result) {
+    judge_.judge(result);
+    const bool duplicate = lists_->is_duplicate(result.index);
+    emit(result, duplicate, duplicate || lists_->duplicates_of(result.index));
 }
 
 // Judging and rendering run on the calling scanner thread, both cores at once; only the
 // bookkeeping and the writes take the lock.
-void Collector::emit(OriginResult& result) {
-    judge_.judge(result);
+void Collector::emit(OriginResult& result, bool duplicate, bool listed_more_than_once) {
     const std::int64_t judged_at = run_.judged_at;
     const std::string line = ndjson_ >= 0 ? reports::ndjson_origin(result, judged_at) + "\n" : std::string();
-    const std::string json = json_ ? reports::json_origin(result, judged_at) : std::string();
+    const std::string json = json_ ? reports::json_origin(result, judged_at, run_.shard.has_value()) : std::string();
     const std::string junit =
-        junit_ ? reports::junit_testcase(result, judged_at, run_.settings.expiry_days,
-                                         lists_.is_duplicate(result.index) || lists_.duplicates_of(result.index))
+        junit_ ? reports::junit_testcase(result, judged_at, run_.settings.expiry_days, listed_more_than_once)
                : std::string();
     // One series per origin identity: a line that repeats an origin adds none.
-    const std::string prometheus =
-        prometheus_ && !lists_.is_duplicate(result.index) ? reports::prometheus_origin(result) : std::string();
+    const std::string prometheus = prometheus_ && !duplicate ? reports::prometheus_origin(result) : std::string();
     const std::string sarif =
         sarif_ ? reports::sarif_results(result, judged_at, run_.settings.expiry_days, base_directory_) : std::string();
 

@@ -10,11 +10,13 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "app/origin_lists.hpp"
 #include "model/report.hpp"
+#include "model/shard.hpp"
 #include "rules/policy.hpp"
 
 namespace originscan::app {
@@ -33,8 +35,12 @@ class Collector {
 public:
     // Opens the outputs (NDJSON at once, the spools in $TMPDIR or /tmp); throws OutputError.
     // `stop` (the flag the scan watches) is set when an output fails, so the scan ends early.
+    // `shard`: the run scans only that shard's origins (add_unscanned adds only theirs); the
+    // reports hold those, the others are left out, not counted.
     Collector(const OriginLists& lists, rules::Judge& judge, const Report& run, const OutputPaths& paths,
-              std::atomic<bool>* stop = nullptr);
+              std::atomic<bool>* stop = nullptr, std::optional<ShardSpec> shard = std::nullopt);
+    // For origins read back from reports (merge), `count` of them, each given to on_read().
+    Collector(std::size_t count, rules::Judge& judge, const Report& run, const OutputPaths& paths);
     ~Collector();
     Collector(const Collector&) = delete;
     Collector& operator=(const Collector&) = delete;
@@ -42,6 +48,11 @@ public:
     // The scanner's sink: one origin done (and the duplicates that repeat it). Thread-safe;
     // never throws.
     void on_result(std::size_t index, const Origin& origin, Observation&& observation);
+
+    // An origin read back from a shard report (merge): judged again (Judge::rejudge), then
+    // reported like a scanned one. `duplicate`: a later line of an identity listed before;
+    // `listed_more_than_once`: its identity is on several lines. Not thread-safe with itself.
+    void on_read(OriginResult&& result, bool duplicate, bool listed_more_than_once);
 
     // After an interruption: every origin without a result is reported as not scanned.
     void add_unscanned();
@@ -60,10 +71,13 @@ public:
 
 private:
     class Spool;
-    void emit(OriginResult& result);
+    void emit(OriginResult& result, bool duplicate, bool listed_more_than_once);  // judged already
+    void judge_and_emit(OriginResult& result);  // a scan's origin: its list says the rest
     void failed(std::string message);  // records it and stops the scan
 
-    const OriginLists& lists_;
+    const OriginLists* lists_;  // null in a merge
+    std::size_t count_;
+    std::optional<ShardSpec> shard_;
     rules::Judge& judge_;
     const Report& run_;
     OutputPaths paths_;

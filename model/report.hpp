@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/result.hpp"
+#include "model/shard.hpp"
 
 namespace originscan {
 
@@ -52,6 +53,22 @@ struct Tally {
     void add(const OriginResult& result);
 };
 
+// What a shard report (`scan --shard I/N`) says about its place in the whole run, for `merge`.
+// The origins it left to other shards are the list's indices below origins_total that are not
+// among its origins (each origin carries its input index): not written out one by one.
+struct ShardInfo {
+    ShardSpec spec;
+    std::size_t origins_total = 0;  // lines of the whole list (duplicates included)
+    std::size_t origins_here = 0;   // of them in this shard
+    std::string list_digest;        // FNV-1a 64 of every line's spec, in input order
+    std::string options_digest;     // of the options that shape observations and verdicts
+    // Indices of this shard's origins whose identity is on more than one line of the list
+    // (JUnit names those by their line; Prometheus has one series per identity).
+    std::vector<std::size_t> listed_more_than_once;
+
+    std::size_t origins_left() const { return origins_total - origins_here; }
+};
+
 struct Report {
     static constexpr int schema_version = 1;
     std::string tool_version;
@@ -65,6 +82,7 @@ struct Report {
     // Set when `origins` holds only some of the run's results (a long streamed run keeps only
     // the rows its summary shows); otherwise the counts are derived from `origins`.
     std::optional<Tally> tally;
+    std::optional<ShardInfo> shard;  // set in a shard's report only
 };
 
 // The run's counts: report.tally if set, else counted over report.origins.

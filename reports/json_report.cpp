@@ -159,11 +159,14 @@ ordered verdict_json(const Verdict& v) {
     return out;
 }
 
-ordered origin_json(const OriginResult& r, std::int64_t judged_at) {
+ordered origin_json(const OriginResult& r, std::int64_t judged_at, bool shard_report = false) {
     ordered out = ordered::object();
     out["index"] = r.index;
     out["id"] = identity_text(identity_of(r.origin));
     out["input"] = r.origin.input;
+    // Where the line was (FILE:LINE), which JUnit names and SARIF points at: kept in a shard's
+    // report so that merge renders them as the scan of the whole list does.
+    if (shard_report) out["where"] = r.origin.where;
     out["name"] = r.origin.name;
     out["port"] = r.origin.port;
     out["address"] = nullptr;  // filled by put_probe, kept here for the key order
@@ -207,6 +210,19 @@ ordered settings_json(const ScanSettings& s) {
     out["baseline_file"] = string_or_null(s.baseline_file);
     out["fail_on"] = enum_list(s.fail_on);
     out["expiry_days"] = s.expiry_days;
+    return out;
+}
+
+ordered shard_json(const ShardInfo& shard) {
+    ordered out = ordered::object();
+    out["index"] = shard.spec.index;
+    out["count"] = shard.spec.count;
+    out["origins_total"] = shard.origins_total;
+    out["origins_here"] = shard.origins_here;
+    out["origins_left"] = shard.origins_left();
+    out["list_digest"] = shard.list_digest;
+    out["options_digest"] = shard.options_digest;
+    out["listed_more_than_once"] = shard.listed_more_than_once;
     return out;
 }
 
@@ -266,6 +282,7 @@ std::string frame(const Report& report) {
     out["judged_at"] = format_rfc3339(report.judged_at);
     out["complete"] = report.complete;
     out["settings"] = settings_json(report.settings);
+    if (report.shard) out["shard"] = shard_json(*report.shard);
     out["summary"] = summary_json(report);
     out["origins"] = "@originscan-origins@";
     ordered removed = ordered::array();
@@ -575,6 +592,7 @@ public:
         OriginResult out;
         out.index = integer<std::size_t>(o, "index", where, 0);
         out.origin.input = string(o, "input", where);
+        if (o.contains("where")) out.origin.where = string(o, "where", where);
         out.origin.name = string(o, "name", where);
         out.origin.port = integer<std::uint16_t>(o, "port", where);
         const OriginIdentity id = identity(o, out.origin.input, where);
@@ -637,66 +655,30 @@ public:
         return out;
     }
 
+    ShardInfo shard(const Json& s, const std::string& where) const {
+        ShardInfo out;
+        out.spec.count = integer<std::size_t>(s, "count", where, 1, max_shards);
+        out.spec.index = integer<std::size_t>(s, "index", where, 0, static_cast<std::int64_t>(out.spec.count) - 1);
+        out.origins_total = integer<std::size_t>(s, "origins_total", where, 0);
+        out.origins_here = integer<std::size_t>(s, "origins_here", where, 0, static_cast<std::int64_t>(out.origins_total));
+        out.list_digest = string(s, "list_digest", where);
+        out.options_digest = string(s, "options_digest", where);
+        const std::string repeated_path = member_path(where, "listed_more_than_once");
+        const Json& repeated = array(s, "listed_more_than_once", where);
+        for (std::size_t i = 0; i < repeated.size(); ++i) {
+            if (!repeated[i].is_number_unsigned() || repeated[i].get<std::size_t>() >= out.origins_total)
+                fail(item_path(repeated_path, i), "expected an index into the list");
+            out.listed_more_than_once.push_back(repeated[i].get<std::size_t>());
+        }
+        return out;
+    }
+
 private:
     std::string_view source_;
 };
 
-}  // namespace
-
-std::string json_text(const nlohmann::ordered_json& value, int indent) {
-    return escape_unsafe(value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace));
-}
-
-nlohmann::ordered_json report_to_json(const Report& report) { return ordered::parse(render_json(report)); }
-
-JsonFrame json_frame(const Report& report) {
-    const std::string text = frame(report);
-    const std::size_t at = text.find(origins_placeholder);
-    constexpr std::string_view value = "\"@originscan-origins@\"";
-    return {text.substr(0, at + origins_placeholder.size() - value.size()) + "[",
-            text.substr(at + origins_placeholder.size())};
-}
-
-std::string json_origin(const OriginResult& result, std::int64_t judged_at) {
-    // Two levels deep: inside the top-level object and the origins array.
-    const std::string flat = json_text(origin_json(result, judged_at), 2);
-    std::string out = "    ";
-    out.reserve(flat.size() + flat.size() / 8);
-    for (const char c : flat) {
-        out += c;
-        if (c == '\n') out += "    ";
-    }
-    return out;
-}
-
-std::string ndjson_origin(const OriginResult& result, std::int64_t judged_at) {
-    return json_text(origin_json(result, judged_at), -1);
-}
-
-std::string render_json(const Report& report) {
-    const JsonFrame frame = json_frame(report);
-    std::string out = frame.head;
-    for (std::size_t i = 0; i < report.origins.size(); ++i) {
-        out += JsonFrame::before(i);
-        out += json_origin(report.origins[i], report.judged_at);
-    }
-    out += JsonFrame::close(!report.origins.empty());
-    return out + frame.tail;
-}
-
-Report parse_report(std::string_view text, std::string_view source) {
-    const Reader reader(source);
-    Json doc;
-    try {
-        doc = Json::parse(text);
-    } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number such as 1e999
-        // Drop nlohmann's "[json.exception.parse_error.101] " prefix: the rest says where.
-        std::string what = e.what();
-        if (const auto end = what.find("] "); what.rfind("[json.exception", 0) == 0 && end != std::string::npos)
-            what.erase(0, end + 2);
-        reader.fail("", "not JSON: " + inert(what));  // it quotes what it last read
-    }
-
+// The header of a report: everything but its origins and removed.
+Report report_head(const Reader& reader, const Json& doc) {
     const auto not_ours = [&] { reader.fail("", "not an originscan report (no tool.name \"originscan\")"); };
     if (!doc.is_object()) not_ours();
     const auto tool = doc.find("tool");
@@ -717,6 +699,69 @@ Report parse_report(std::string_view text, std::string_view source) {
     report.judged_at = reader.time_s(doc, "judged_at", "");
     report.complete = reader.boolean(doc, "complete", "");
     report.settings = reader.settings(reader.object(doc, "settings", ""), "settings");
+    if (doc.contains("shard")) report.shard = reader.shard(reader.object(doc, "shard", ""), "shard");
+    return report;
+}
+
+}  // namespace
+
+std::string json_text(const nlohmann::ordered_json& value, int indent) {
+    return escape_unsafe(value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+nlohmann::ordered_json report_to_json(const Report& report) { return ordered::parse(render_json(report)); }
+
+JsonFrame json_frame(const Report& report) {
+    const std::string text = frame(report);
+    const std::size_t at = text.find(origins_placeholder);
+    constexpr std::string_view value = "\"@originscan-origins@\"";
+    return {text.substr(0, at + origins_placeholder.size() - value.size()) + "[",
+            text.substr(at + origins_placeholder.size())};
+}
+
+std::string json_origin(const OriginResult& result, std::int64_t judged_at, bool shard_report) {
+    // Two levels deep: inside the top-level object and the origins array.
+    const std::string flat = json_text(origin_json(result, judged_at, shard_report), 2);
+    std::string out = "    ";
+    out.reserve(flat.size() + flat.size() / 8);
+    for (const char c : flat) {
+        out += c;
+        if (c == '\n') out += "    ";
+    }
+    return out;
+}
+
+std::string ndjson_origin(const OriginResult& result, std::int64_t judged_at) {
+    return json_text(origin_json(result, judged_at), -1);
+}
+
+std::string render_json(const Report& report) {
+    const JsonFrame frame = json_frame(report);
+    std::string out = frame.head;
+    for (std::size_t i = 0; i < report.origins.size(); ++i) {
+        out += JsonFrame::before(i);
+        out += json_origin(report.origins[i], report.judged_at, report.shard.has_value());
+    }
+    out += JsonFrame::close(!report.origins.empty());
+    return out + frame.tail;
+}
+
+nlohmann::json parse_report_json(std::string_view text, std::string_view source, const std::string& where) {
+    try {
+        return Json::parse(text);
+    } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number such as 1e999
+        // Drop nlohmann's "[json.exception.parse_error.101] " prefix: the rest says where.
+        std::string what = e.what();
+        if (const auto end = what.find("] "); what.rfind("[json.exception", 0) == 0 && end != std::string::npos)
+            what.erase(0, end + 2);
+        Reader(source).fail(where, "not JSON: " + inert(what));  // it quotes what it last read
+    }
+}
+
+Report parse_report(std::string_view text, std::string_view source) {
+    const Reader reader(source);
+    const Json doc = parse_report_json(text, source, "");
+    Report report = report_head(reader, doc);
 
     const Json& origins = reader.array(doc, "origins", "");
     for (std::size_t i = 0; i < origins.size(); ++i) {
@@ -736,6 +781,17 @@ Report parse_report(std::string_view text, std::string_view source) {
         report.removed.push_back(std::move(r));
     }
     return report;
+}
+
+Report parse_report_head(const nlohmann::json& doc, std::string_view source) {
+    return report_head(Reader(source), doc);
+}
+
+OriginResult parse_report_origin(const nlohmann::json& origin, std::string_view source, std::size_t position) {
+    const Reader reader(source);
+    const std::string where = item_path("origins", position);
+    if (!origin.is_object()) reader.fail(where, "expected an object");
+    return reader.origin(origin, where);
 }
 
 }  // namespace originscan::reports

@@ -36,7 +36,8 @@ struct JsonFrame {
     static std::string_view close(bool any_origin) { return any_origin ? "\n  ]" : "]"; }
 };
 JsonFrame json_frame(const Report& report);
-std::string json_origin(const OriginResult& result, std::int64_t judged_at);  // nested, no newline
+// Nested, no newline. `shard_report`: with the origin's `where` (FILE:LINE), for merge.
+std::string json_origin(const OriginResult& result, std::int64_t judged_at, bool shard_report = false);
 
 // One origin as a single line of NDJSON (with its input index), no newline.
 std::string ndjson_origin(const OriginResult& result, std::int64_t judged_at);
@@ -51,5 +52,14 @@ std::string json_text(const nlohmann::ordered_json& value, int indent);
 // text is not JSON, not an originscan report, of another schema_version, or malformed.
 // parse_report(render_json(r)) renders identically to r.
 Report parse_report(std::string_view text, std::string_view source);
+
+// The pieces of parse_report, for readers that stream a report an origin at a time (merge):
+// the header (every top-level member but origins and removed, which it leaves empty; the
+// shard object when there is one), and one element of the origins array, `position` its place
+// there (for messages). Same checks, same errors.
+// JSON text parsed, or ReportError "SOURCE: WHERE: not JSON: ...".
+nlohmann::json parse_report_json(std::string_view text, std::string_view source, const std::string& where);
+Report parse_report_head(const nlohmann::json& doc, std::string_view source);
+OriginResult parse_report_origin(const nlohmann::json& origin, std::string_view source, std::size_t position);
 
 }  // namespace originscan::reports

@@ -61,9 +61,15 @@ class Judge {
 public:
     Judge(const Policy& policy, const Report* baseline, const ScanSettings& settings, std::int64_t now);
     void judge(OriginResult& result);            // fills classification and verdict
+    // An origin read back from a report (merge): its classification stands (the scan judged
+    // the facts whole; a report does not keep every one, such as the suite's code point),
+    // unless the policy gives it other pins than it was classified with, then it is classified
+    // again from the facts read back; the verdict is always made again.
+    void rejudge(OriginResult& result);
     std::vector<RemovedOrigin> removed() const;  // baseline origins never judged, baseline order
 
 private:
+    void judge(OriginResult& result, bool classified);
     struct Previous {
         std::optional<EdgeMode> mode;  // nullopt: the baseline run never finished it
         std::atomic<bool> seen{false};

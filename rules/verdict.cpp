@@ -96,7 +96,11 @@ Judge::Judge(const Policy& policy, const Report* baseline, const ScanSettings& s
     }
 }
 
-void Judge::judge(OriginResult& result) {
+void Judge::judge(OriginResult& result) { judge(result, /*classified=*/false); }
+
+void Judge::rejudge(OriginResult& result) { judge(result, /*classified=*/true); }
+
+void Judge::judge(OriginResult& result, bool classified) {
     const Rule* rule = match_rule(policy_, result.origin.name);
     std::optional<EdgeMode> baseline_mode;
     if (const auto it = previous_.find(identity_of(result.origin)); it != previous_.end()) {
@@ -116,7 +120,8 @@ void Judge::judge(OriginResult& result) {
         return;
     }
     static const std::vector<std::string> no_pins;
-    result.classification = classify(result.observation, now_, rule ? rule->pins : no_pins);
+    const std::vector<std::string>& pins = rule ? rule->pins : no_pins;
+    if (!classified || pins != result.verdict.pins) result.classification = classify(result.observation, now_, pins);
     result.verdict = rules::judge(result, rule, baseline_ != nullptr, baseline_mode, settings_, now_);
 }
 
