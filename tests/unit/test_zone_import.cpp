@@ -148,7 +148,7 @@ TEST_CASE("zone import, API: one page, JSON Lines of pages, an array of pages gi
     CHECK(import_cloudflare_dns("  \n" + std::string(api_page2), "z.json", false).origins.size() == 3);
 }
 
-TEST_CASE("zone import: names and targets lower case without the trailing dot; $ORIGIN . and a BOM", "[zone]") {
+TEST_CASE("zone import: names and targets lower case without the trailing dot, with $ORIGIN . and a BOM", "[zone]") {
     const ZoneImport zone = import_cloudflare_dns(
         "\xEF\xBB\xBF$ORIGIN .\nWWW.Example.Test 1 A 192.0.2.1 ; cf_tags=cf-proxied:true\r\n"
         "$ORIGIN Sub.Example.Test.\nx CNAME Target.Example.NET. ;cf_tags=cf-proxied:true,cf-flatten\n"
