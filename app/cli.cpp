@@ -94,7 +94,8 @@ void print_help(const po::options_description& options, std::ostream& out = std:
                  "Connects to each origin the way a CDN edge does (its address, the proxied name as SNI),\n"
                  "classifies it as pin-matching, ca-trusted, self-signed, plaintext or unreachable, and\n"
                  "says which edge SSL mode it allows. LIST is a file of origins, one per line ('-' for\n"
-                 "stdin): NAME[:PORT][@ADDRESS[:PORT]] or https://NAME[:PORT]/...\n\n"
+                 "stdin): NAME[:PORT][@ADDRESS[:PORT]], NAME[:PORT]@ADDR,ADDR,... (IP literals, IPv6 in\n"
+                 "brackets, each probed) or https://NAME[:PORT]/...\n\n"
               << options
               << "\nExit status: 0 all good, 1 policy failure, 2 bad usage or input, 3 internal or I/O error,\n"
                  "130 interrupted by SIGINT (143 by SIGTERM): the reports are still written, marked incomplete.\n";
@@ -111,6 +112,7 @@ void print_version() {
 struct Cli {
     ScanSettings settings;
     std::vector<std::string> origin_specs;
+    ZoneInputs zones;  // --cloudflare-dns, --all-records
     std::string edge_ranges_file;  // --edge-ranges; empty: rules::cloudflare_ranges()
     OutputPaths outputs;
     bool progress = false;
@@ -134,6 +136,13 @@ po::options_description scan_options(Cli& cli, RawOptions& raw) {
     auto& s = cli.settings;
     d.add_options()
         ("origin", po::value(&cli.origin_specs)->composing()->value_name("SPEC"), "add one origin (repeatable)")
+        ("cloudflare-dns", po::value(&cli.zones.paths)->composing()->value_name("FILE"),
+         "add the origins of a Cloudflare zone export ('-' for stdin; repeatable): the BIND export "
+         "or the API's record list (JSON: one page, JSON Lines of pages, or an array of pages). A proxied "
+         "name's A/AAAA records are one origin NAME@ADDR,ADDR (each address probed), a CNAME is "
+         "NAME@TARGET, port 443; wildcards and other types are skipped and counted")
+        ("all-records", po::bool_switch(&cli.zones.all_records),
+         "with --cloudflare-dns: DNS-only records too, not only the proxied ones")
         ("ca-file", po::value(&s.ca_files)->composing()->value_name("PEM"), "add trust anchors from a PEM bundle (repeatable)")
         ("client-cert", po::value(&cli.client_cert)->value_name("PEM"),
          "a PEM certificate (chain) to present when an origin asks for one, as the edge's Authenticated Origin Pulls")
@@ -211,6 +220,7 @@ Cli parse_cli(const std::vector<std::string>& args, bool& help) {
         throw UsageError("--timeout must be 0.001 to 3600 seconds (1 ms at least)");
     if (s.retries > 10) throw UsageError("--retries must be 0 to 10");
     if (s.expiry_days < 0 || s.expiry_days > 36500) throw UsageError("--expiry-days must be 0 to 36500");
+    if (cli.zones.all_records && cli.zones.paths.empty()) throw UsageError("--all-records is for --cloudflare-dns");
     if (raw.http_port < 0 || raw.http_port > 65535) throw UsageError("--http-port must be 0 to 65535");
     s.http_port = static_cast<std::uint16_t>(raw.http_port);
     const auto& out = cli.outputs;
@@ -276,14 +286,17 @@ void check_outputs_distinct(const Cli& cli) {
                               {"--sarif", &cli.outputs.sarif}})
         if (!path->empty() && *path != "-") outputs.push_back({what, path, file_identity(*path)});
     const auto& s = cli.settings;
-    for (const auto& list : s.lists) {
-        const FileIdentity id = file_identity(list);
-        // The same list twice would report each of its origins twice, under the same names.
+    // The same list (or zone export) twice would report each of its origins twice, under the
+    // same names.
+    const auto add_origin_input = [&inputs](const char* what, const std::string& path) {
+        const FileIdentity id = file_identity(path);
         for (const Named& earlier : inputs)
             if (id.exists && !id.char_device && same_file(earlier.id, id))
-                throw UsageError("the list " + list + " is given twice (as " + *earlier.path + ")");
-        inputs.push_back({"the list", &list, id});
-    }
+                throw UsageError(std::string(what) + " " + path + " is given twice (as " + *earlier.path + ")");
+        inputs.push_back({what, &path, id});
+    };
+    for (const auto& list : s.lists) add_origin_input("the list", list);
+    for (const auto& zone : cli.zones.paths) add_origin_input("--cloudflare-dns", zone);
     for (const auto& ca : s.ca_files) inputs.push_back({"--ca-file", &ca, file_identity(ca)});
     for (auto [what, path] : {std::pair{"--client-cert", &cli.client_cert}, {"--client-key", &cli.client_key}})
         if (!path->empty()) inputs.push_back({what, path, file_identity(*path)});
@@ -316,7 +329,7 @@ int scan_command(const std::vector<std::string>& args) {
     check_outputs_distinct(cli);
 
     // Everything the user gave is checked before the first connection; each list read once.
-    const OriginLists lists(cli.origin_specs, settings.lists, &stop_requested);
+    const OriginLists lists(cli.origin_specs, settings.lists, &stop_requested, cli.zones);
     rules::Policy policy;
     if (!settings.rules_file.empty()) policy = rules::parse_policy(read_input(settings.rules_file), settings.rules_file);
     const std::optional<ShardSpec> shard = shard_from_options(cli.shard, cli.shards);
@@ -378,6 +391,8 @@ int scan_command(const std::vector<std::string>& args) {
     const bool color = color_wanted(stdout_taken ? STDERR_FILENO : STDOUT_FILENO, cli.no_color);
     const std::string summary =
         cli.quiet ? reports::render_quiet_summary(report, color) : reports::render_summary(report, color);
+    if (!cli.zones.paths.empty() && !cli.quiet)
+        (stdout_taken ? std::cerr : std::cout) << zone_summary(lists.zone_counts()) << "\n";
     (stdout_taken ? std::cerr : std::cout) << summary << std::flush;
 
     if (internal_error) std::cerr << "originscan: internal error: " << *internal_error << "\n";

@@ -21,6 +21,9 @@ constexpr std::size_t max_shown_errors = 20;
 // The record stays in memory up to this size, then moves to a temporary file.
 constexpr std::size_t max_record_in_memory = 8u << 20;
 constexpr std::size_t record_chunk = 1u << 16;  // file writes and reads
+// A zone export is read whole (an origin's A/AAAA records may be anywhere in it); Cloudflare's
+// largest zones (a million records) stay well below this.
+constexpr std::size_t max_zone_bytes = std::size_t{1} << 30;
 
 [[noreturn]] void record_failed(const std::string& what) {
     throw reports::OutputError("temporary origin record " + what + ": " + std::strerror(errno));
@@ -174,9 +177,10 @@ std::optional<std::string> for_each_line(InputFile& file, const std::string& sho
 }  // namespace
 
 OriginLists::OriginLists(const std::vector<std::string>& specs, const std::vector<std::string>& lists,
-                         const std::atomic<bool>* stop)
+                         const std::atomic<bool>* stop, const ZoneInputs& zones)
     : record_(std::make_unique<Record>()) {
-    if (std::count(lists.begin(), lists.end(), "-") > 1) throw UsageError("'-' (stdin) given more than once");
+    if (std::count(lists.begin(), lists.end(), "-") + std::count(zones.paths.begin(), zones.paths.end(), "-") > 1)
+        throw UsageError("'-' (stdin) given more than once");
     std::vector<std::string> errors;
     std::size_t error_count = 0;
     auto error = [&](std::string message) {
@@ -213,6 +217,20 @@ OriginLists::OriginLists(const std::vector<std::string>& specs, const std::vecto
             else if (specs_read == 0)
                 error(shown + ": no origins (the list is empty, or holds only comments and blank lines)");
         }
+        for (const auto& path : zones.paths) {
+            const std::string shown = path == "-" ? "<stdin>" : path;
+            try {
+                const ZoneImport zone = import_cloudflare_dns(InputFile::read_all(path, max_zone_bytes), shown,
+                                                              zones.all_records);
+                zone_counts_ += zone.counts;
+                for (const ZoneOrigin& origin : zone.origins) take(origin.spec, origin.where);
+                if (zone.origins.empty())
+                    error(shown + ": no origins in the zone (" + zone_summary(zone.counts) +
+                          (zones.all_records ? ")" : "; --all-records takes DNS-only ones too)"));
+            } catch (const ZoneError& e) {
+                error(e.what());
+            }
+        }
     } catch (const InputInterrupted&) {
         interrupted_ = true;  // the run is to stop: it has the origins read so far
     }
@@ -225,7 +243,7 @@ OriginLists::OriginLists(const std::vector<std::string>& specs, const std::vecto
             message += "\n... and " + std::to_string(error_count - errors.size()) + " more bad lines";
         throw UsageError(message);
     }
-    if (count_ == 0 && !interrupted_) throw UsageError("no origins given (a LIST file, '-' or --origin SPEC)");
+    if (count_ == 0 && !interrupted_) throw UsageError("no origins given (a LIST file, '-', --origin SPEC or --cloudflare-dns FILE)");
     find_duplicates(keys);
 }
 

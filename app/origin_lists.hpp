@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "app/zone_import.hpp"
 #include "model/origin.hpp"
 #include "scanner/scanner.hpp"
 
@@ -22,20 +23,29 @@ namespace originscan::app {
 // endless line (/dev/zero) must not grow memory.
 constexpr std::size_t max_list_line_bytes = 64 * 1024;
 
+// Cloudflare zone exports (--cloudflare-dns, app/zone_import.hpp) to take origins from.
+struct ZoneInputs {
+    std::vector<std::string> paths;  // '-': stdin
+    bool all_records = false;        // --all-records: DNS-only records too
+};
+
 class OriginLists {
 public:
-    // Reads and validates everything. Throws UsageError listing the bad lines (FILE:LINE: why),
-    // an unreadable list, an over-long line, a list without origins (FILE: no origins), or an
-    // empty run. Should `stop` turn true during the read (SIGINT on a slow FIFO), reading ends
+    // Reads and validates everything: the --origin specs, the lists, then the zone exports (each
+    // origin of a zone recorded as its spec, where = its record). Throws UsageError listing the
+    // bad lines (FILE:LINE: why), an unreadable list, an over-long line, a list without origins
+    // (FILE: no origins), a malformed zone export or one without origins, or an empty run. Should `stop` turn true during the read (SIGINT on a slow FIFO), reading ends
     // there: interrupted() says so, and the origins read until then are the run's.
     OriginLists(const std::vector<std::string>& specs, const std::vector<std::string>& lists,
-                const std::atomic<bool>* stop = nullptr);
+                const std::atomic<bool>* stop = nullptr, const ZoneInputs& zones = {});
     ~OriginLists();
     OriginLists(const OriginLists&) = delete;
     OriginLists& operator=(const OriginLists&) = delete;
 
     std::size_t size() const { return count_; }
     bool interrupted() const { return interrupted_; }
+    // What the zone exports gave and skipped (all zeros without --cloudflare-dns).
+    const ZoneCounts& zone_counts() const { return zone_counts_; }
 
     // Duplicates (the same OriginIdentity) are scanned once: duplicates_of(i) are the later
     // input indices that repeat origin i, with their own Origin (their input text may differ).
@@ -55,6 +65,7 @@ private:
     std::unique_ptr<Record> record_;
     std::size_t count_ = 0;
     bool interrupted_ = false;
+    ZoneCounts zone_counts_;
     std::vector<bool> duplicate_;
     std::map<std::size_t, std::vector<std::pair<std::size_t, Origin>>> duplicates_;
 };

@@ -217,6 +217,33 @@ bool is_scheme(std::string_view s) {
     });
 }
 
+// "ADDR1,ADDR2,...": IP literals only (a host name is resolved to all of its own addresses),
+// IPv6 in brackets (as in a single ADDRESS), no port (it goes after NAME, one for all), each
+// once; sorted by canonical text, so that one origin has one order.
+Failure parse_address_list(std::string_view list, std::string_view spec, std::vector<std::string>& out) {
+    for (std::size_t start = 0; start <= list.size();) {
+        auto comma = list.find(',', start);
+        if (comma == std::string_view::npos) comma = list.size();
+        const auto item = list.substr(start, comma - start);
+        start = comma + 1;
+        if (item.empty()) return "empty address in the list " + quote(list);
+        HostPort hp;
+        if (auto failure = split_host_port(item, hp)) return failure;
+        if (hp.port)
+            return "port after the address " + quote(item) + " in a list: write it after NAME (NAME:PORT@" +
+                   "ADDR,ADDR), one port for all, in " + quote(spec);
+        Host address;
+        if (auto failure = parse_host(hp, "address", address)) return failure;
+        if (!address.is_ip)
+            return "host name " + quote(item) + " in an address list: several addresses must be IP literals";
+        if (std::find(out.begin(), out.end(), address.text) != out.end())
+            return "address " + quote(item) + " given twice in " + quote(spec);
+        out.push_back(std::move(address.text));
+    }
+    std::sort(out.begin(), out.end());
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::variant<Origin, std::string> parse_origin_spec(std::string_view spec) {
@@ -253,13 +280,19 @@ std::variant<Origin, std::string> parse_origin_spec(std::string_view spec) {
     if (auto failure = parse_host(name_hp, "name", name)) return *failure;
 
     HostPort address_hp;
-    Host address;
+    std::vector<std::string> addresses;
     if (address_part) {
         if (address_part->empty()) return "missing address after '@' in " + quote(spec);
-        if (auto failure = split_host_port(*address_part, address_hp)) return *failure;
-        if (address_hp.host.empty() && !address_hp.bracketed)
-            return "missing address after '@' in " + quote(spec);
-        if (auto failure = parse_host(address_hp, "address", address)) return *failure;
+        if (address_part->find(',') == std::string_view::npos) {
+            Host address;
+            if (auto failure = split_host_port(*address_part, address_hp)) return *failure;
+            if (address_hp.host.empty() && !address_hp.bracketed)
+                return "missing address after '@' in " + quote(spec);
+            if (auto failure = parse_host(address_hp, "address", address)) return *failure;
+            addresses.push_back(std::move(address.text));
+        } else if (auto failure = parse_address_list(*address_part, spec, addresses)) {
+            return *failure;
+        }
     }
 
     if (name_hp.port && address_hp.port) return "port given on both sides of '@' in " + quote(spec);
@@ -270,7 +303,7 @@ std::variant<Origin, std::string> parse_origin_spec(std::string_view spec) {
     origin.input = std::string(spec);
     origin.name = std::move(name.text);
     origin.name_is_ip = name.is_ip;
-    origin.address = std::move(address.text);
+    origin.addresses = std::move(addresses);
     return origin;
 }
 
@@ -287,14 +320,18 @@ std::string identity_host(std::string_view host) {
 }  // namespace
 
 OriginIdentity identity_of(const Origin& origin) {
-    return {identity_host(origin.name), origin.port, identity_host(origin.address)};
+    OriginIdentity id{identity_host(origin.name), origin.port, {}};
+    for (const std::string& address : origin.addresses) id.addresses.push_back(identity_host(address));
+    std::sort(id.addresses.begin(), id.addresses.end());
+    id.addresses.erase(std::unique(id.addresses.begin(), id.addresses.end()), id.addresses.end());
+    return id;
 }
 
 std::string identity_text(const OriginIdentity& id) {
     // Only an IPv6 literal holds ':' (a host name cannot).
     const auto host = [](const std::string& h) { return h.find(':') == std::string::npos ? h : "[" + h + "]"; };
     std::string out = host(id.name) + ":" + std::to_string(id.port);
-    if (!id.address.empty()) out += "@" + host(id.address);
+    for (std::size_t i = 0; i < id.addresses.size(); ++i) out += (i == 0 ? "@" : ",") + host(id.addresses[i]);
     return out;
 }
 
@@ -308,10 +345,13 @@ std::optional<OriginIdentity> parse_identity_text(std::string_view text) {
 }
 
 std::size_t OriginIdentityHash::operator()(const OriginIdentity& id) const noexcept {
-    const std::size_t h = std::hash<std::string_view>{}(id.name);
-    const std::size_t a = std::hash<std::string_view>{}(id.address);
-    // boost::hash_combine's mixing, the port folded in with the address.
-    return h ^ (a + id.port + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2));
+    // boost::hash_combine's mixing: the name, the port, then each address.
+    const auto combine = [](std::size_t seed, std::size_t value) {
+        return seed ^ (value + 0x9e3779b97f4a7c15ull + (seed << 6) + (seed >> 2));
+    };
+    std::size_t h = combine(std::hash<std::string_view>{}(id.name), id.port);
+    for (const std::string& address : id.addresses) h = combine(h, std::hash<std::string_view>{}(address));
+    return h;
 }
 
 std::string_view origin_line_spec(std::string_view line) {

@@ -579,7 +579,7 @@ public:
         if (o.contains("id")) {
             const std::string text = string(o, "id", where);
             if (auto id = parse_identity_text(text)) return *id;
-            fail(member_path(where, "id"), inert_quoted(text) + " is not an origin id (NAME:PORT or NAME:PORT@ADDRESS, "
+            fail(member_path(where, "id"), inert_quoted(text) + " is not an origin id (NAME:PORT or NAME:PORT@ADDRESS[,ADDRESS...], "
                                                                  "lower case, IPv6 in brackets)");
         }
         const auto parsed = parse_origin_spec(input);
@@ -596,7 +596,7 @@ public:
         out.origin.name = string(o, "name", where);
         out.origin.port = integer<std::uint16_t>(o, "port", where);
         const OriginIdentity id = identity(o, out.origin.input, where);
-        out.origin.address = id.address;
+        out.origin.addresses = id.addresses;
         if (identity_of(out.origin) != id)
             fail(where, "id " + inert_quoted(identity_text(id)) + " does not match its name and port");
         out.scanned = boolean(o, "scanned", where);

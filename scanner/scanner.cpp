@@ -680,15 +680,18 @@ awaitable<Observation> Scanner::Impl::scan_origin(ThreadState& ts, const Origin&
         return std::move(observation);
     };
 
-    // Where to connect: ADDRESS, else NAME; an IP literal is the one address, a host name is
-    // resolved to all of its addresses (up to max_addresses), each probed with SNI = NAME.
-    const std::string& host = origin.address.empty() ? origin.name : origin.address;
+    // Where to connect: the ADDRESSes, else NAME. IP literals (one, or several from a spec
+    // NAME@A,B,...) are the addresses as given; a host name (only ever alone) is resolved to
+    // all of its addresses (up to max_addresses). Each is probed with SNI = NAME.
+    const std::string& host = origin.addresses.empty() ? origin.name : origin.addresses.front();
     std::vector<asio::ip::address> addresses;
     error_code parse_ec;
-    auto literal = asio::ip::make_address(host, parse_ec);
-    if (!parse_ec) {
+    for (const std::string& text : origin.addresses.empty() ? std::vector{host} : origin.addresses) {
+        const auto literal = asio::ip::make_address(text, parse_ec);
+        if (parse_ec) break;
         addresses.push_back(literal);
-    } else {
+    }
+    if (parse_ec) {
         auto answer = co_await resolve(conn, host);
         resolve_ms = ms_between(start, Clock::now());
         if (!answer || conn->timed_out || answer->timed_out) co_return fail(Reason::timeout, "no DNS answer for " + host + " before the deadline");

@@ -25,26 +25,12 @@
 # Env: ORIGINSCAN, SOURCE_DIR. Needs root (ip netns), dnsmasq and nginx; SKIPs without them.
 # shellcheck source=tests/e2e/lib/common.sh
 source "$SOURCE_DIR/tests/e2e/lib/common.sh"
+# shellcheck source=tests/e2e/lib/netns_nginx.sh
+source "$SOURCE_DIR/tests/e2e/lib/netns_nginx.sh"
 ORIGINSCAN=$(realpath "$ORIGINSCAN")
-fixtures=$SOURCE_DIR/tests/fixtures
-
-skip() {
-    echo "SKIP: multi_address: $*"
-    exit 0
-}
-command -v dnsmasq >/dev/null || [[ -x /usr/sbin/dnsmasq ]] || skip "dnsmasq is not installed (dnsmasq-base)"
-nginx=$(command -v nginx || echo /usr/sbin/nginx)
-[[ -x $nginx ]] || skip "nginx is not installed"
-ns=originscan-dns-$$
-ip netns add "$ns" 2>/dev/null || skip "creating a network namespace (ip netns add) is not permitted here"
-ip netns del "$ns"
-
-e2e_begin multi_address
-pki=$tmp/pki
-e2e_on_exit '[[ -s $pki/nginx.pid ]] && kill "$(<"$pki/nginx.pid")" 2>/dev/null; "$fixtures/dns-netns" down "$ns" "$tmp"'
+netns_begin multi_address
 
 # ---- DNS records --------------------------------------------------------------------------------
-v6=1
 {
     for a in 10 11 12; do echo "127.0.0.$a good3.bench.test"; done
     for a in 10 11 12; do echo "127.0.0.$a same3.bench.test"; done
@@ -62,25 +48,10 @@ v6=1
     echo "127.0.0.10 h1.dns.test"
 } >"$tmp/hosts"
 echo "alias.bench.test good3.bench.test" >"$tmp/cnames"
-"$fixtures/dns-netns" up "$ns" "$tmp" || { fail "could not start the DNS namespace"; e2e_end; }
-in_ns() { ip netns exec "$ns" "$@"; }
-[[ $(in_ns ip -o link show up | awk -F': ' '{ print $2 }') == lo ]] && ! in_ns ip route get 192.0.2.1 >/dev/null 2>&1 ||
-    { fail "namespace $ns is not sealed"; e2e_end; }
-in_ns ip -6 addr show dev lo | grep -q '::1' || v6=0
+netns_up
 
 # ---- servers ------------------------------------------------------------------------------------
-"$fixtures/make-certs" "$pki"
-tls() {  # tls LISTEN CHAIN KEY [SERVER_NAME [default_server]]
-    printf '  server { listen %s:8443 ssl %s; server_name %s; ssl_certificate "%s/%s"; ssl_certificate_key "%s/%s"; return 200 "ok\\n"; }\n' \
-        "$1" "${5:-}" "${4:-_}" "$pki" "$2" "$pki" "$3"
-}
 {
-    [[ $(id -u) -eq 0 ]] && echo "user root;"
-    echo "daemon on; worker_processes 1; pid \"$pki/nginx.pid\"; error_log \"$pki/error.log\" notice;"
-    echo "events { worker_connections 512; }"
-    echo "http { access_log off; client_body_temp_path \"$pki/body\"; proxy_temp_path \"$pki/proxy\";"
-    echo "  fastcgi_temp_path \"$pki/fastcgi\"; uwsgi_temp_path \"$pki/uwsgi\"; scgi_temp_path \"$pki/scgi\";"
-    echo "  ssl_protocols TLSv1.2 TLSv1.3; default_type text/plain;"
     for a in 127.0.0.10 127.0.0.11 127.0.0.12; do tls "$a" wildcard-chain.pem wildcard-leaf.key; done
     ((v6)) && tls "[::1]" wildcard-chain.pem wildcard-leaf.key
     for a in $(seq 1 20); do tls "127.0.1.$a" wildcard-chain.pem wildcard-leaf.key; done
@@ -90,14 +61,8 @@ tls() {  # tls LISTEN CHAIN KEY [SERVER_NAME [default_server]]
     echo '  server { listen 127.0.0.69:8080; return 200 "plain\n"; }'
     tls 127.0.0.70 self-signed-leaf.pem self-signed-leaf.key _ default_server
     tls 127.0.0.70 wildcard-chain.pem wildcard-leaf.key sni-ok.bench.test
-    echo "}"
-} >"$pki/nginx.conf"
-in_ns "$nginx" -p "$pki" -c "$pki/nginx.conf" -e "$pki/error.log" ||
-    { fail "nginx did not start: $(cat "$pki/error.log")"; e2e_end; }
-for ((i = 0; i < 50; i++)); do
-    in_ns bash -c 'exec 3<>/dev/tcp/127.0.0.10/8443' 2>/dev/null && break
-    sleep 0.1
-done
+} | nginx_conf
+nginx_start 127.0.0.10 8443
 
 # scan NAME ARGS...: the list $tmp/NAME.txt inside the namespace; JSON, JUnit and summary kept.
 scan() {
@@ -113,7 +78,7 @@ scan() {
 # expect NAME PYTHON: runs the python checks over the report (r: the report, o: origins by
 # input); each check(ok, what) prints one ok/FAIL line, counted here.
 expect() {
-    local name=$1 line
+    local name=$1
     python3 - "$tmp/$name.json" "$tmp/$name.xml" "$tmp/$name.out" >"$tmp/$name.check" 2>&1 <<EOF || echo "FAIL: $name: the check crashed" >>"$tmp/$name.check"
 import json, sys, xml.etree.ElementTree as ET
 r = json.load(open(sys.argv[1]))
@@ -132,13 +97,7 @@ def failures(spec):
     return [f.get("message") + "\n" + (f.text or "") for f in case.iter("failure")]
 $2
 EOF
-    while IFS= read -r line; do
-        case $line in
-        ok:*) ok "${line#ok: }" ;;
-        FAIL:*) fail "${line#FAIL: }" ;;
-        *) echo "  $line" ;;
-        esac
-    done <"$tmp/$name.check"
+    count_check_lines "$tmp/$name.check"
 }
 
 # ---- the weakest address decides; one result per address ------------------------------------

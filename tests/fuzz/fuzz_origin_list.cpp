@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         originscan::Origin bare;
         bare.name = id.name;
         bare.port = id.port;
-        bare.address = id.address;
+        bare.addresses = id.addresses;
         const originscan::OriginIdentity again_id = originscan::identity_of(bare);
         if (!(again_id == id) || !(originscan::identity_of(*reparsed) == id)) std::abort();
         if (originscan::OriginIdentityHash{}(again_id) != originscan::OriginIdentityHash{}(id)) std::abort();

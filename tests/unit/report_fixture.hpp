@@ -80,9 +80,9 @@ inline OriginResult result(std::size_t index, const std::string& input, const st
     r.origin.input = input;
     r.origin.name = name;
     r.origin.port = port;
-    // The address, as the parser would have it, so that the origin's id matches its input.
+    // The addresses, as the parser would have it, so that the origin's id matches its input.
     if (const auto parsed = parse_origin_spec(input); std::holds_alternative<Origin>(parsed))
-        r.origin.address = std::get<Origin>(parsed).address;
+        r.origin.addresses = std::get<Origin>(parsed).addresses;
     r.scanned = true;
     r.observation.probes = std::move(probes);
     r.verdict = std::move(verdict);

@@ -381,10 +381,12 @@ Report listed_report(std::initializer_list<std::string_view> specs) {
 
 TEST_CASE("json report: each origin carries its id, in the NDJSON line too", "[json_report]") {
     const Report report = listed_report({"GOOD.Example.com.", "good.example.com:8443@127.0.0.1",
-                                         "v6.example.com@[2001:DB8:0::1]:8443", "https://[::1]/x"});
+                                         "v6.example.com@[2001:DB8:0::1]:8443", "https://[::1]/x",
+                                         "two.example.com@[::1],127.0.0.2,127.0.0.1"});
     const auto json = report_to_json(report);
     const char* const ids[] = {"good.example.com:443", "good.example.com:8443@127.0.0.1",
-                               "v6.example.com:8443@[2001:db8::1]", "[::1]:443"};
+                               "v6.example.com:8443@[2001:db8::1]", "[::1]:443",
+                               "two.example.com:443@127.0.0.1,127.0.0.2,[::1]"};
     for (std::size_t i = 0; i < std::size(ids); ++i) {
         CHECK(json["origins"][i]["id"] == ids[i]);
         CHECK(nlohmann::json::parse(reports::ndjson_origin(report.origins[i], report.judged_at))["id"] == ids[i]);
@@ -394,7 +396,8 @@ TEST_CASE("json report: each origin carries its id, in the NDJSON line too", "[j
 
 TEST_CASE("json report: a report without ids reads as a baseline, each id derived from its input", "[json_report]") {
     Report report = listed_report({"GOOD.Example.com.", "good.example.com:8443@127.0.0.1",
-                                   "v6.example.com@[2001:DB8:0::1]:8443", "a.example.com@Backend.Example.:8443"});
+                                   "v6.example.com@[2001:DB8:0::1]:8443", "a.example.com@Backend.Example.:8443",
+                                   "two.example.com:8443@[::1],127.0.0.1"});
     report.removed = {{"Gone.Example.com.:8443", EdgeMode::strict, {"gone.example.com", 8443, {}}}};
     const std::string text = render_json(report);
     auto json = nlohmann::json::parse(text);

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <string>
 #include <string_view>
+#include <vector>
 
 using namespace originscan;
 using namespace std::literals;
@@ -15,7 +16,7 @@ struct GoodSpec {
     std::string_view spec;
     std::string_view name;
     std::uint16_t port;
-    std::string_view address;
+    std::string_view addresses;  // comma-separated, as Origin::addresses holds them
     bool name_is_ip;
 };
 
@@ -56,6 +57,11 @@ const GoodSpec good_specs[] = {
     {"[::ffff:192.0.2.1]",                 "::ffff:192.0.2.1", 443,   "",                 true},
     {"[2001:DB8::A]@127.0.0.1:4443",       "2001:db8::a",      4443,  "127.0.0.1",        true},
     {"192.0.2.7@[::1]",                    "192.0.2.7",        443,   "::1",              true},
+    // NAME@ADDR,ADDR,...: IP literals, sorted by text, the port after NAME
+    {"two.example.com@127.0.0.2,127.0.0.1", "two.example.com", 443,   "127.0.0.1,127.0.0.2", false},
+    {"two.example.com:8443@[::1],127.0.0.1", "two.example.com", 8443, "127.0.0.1,::1",    false},
+    {"two.example.com@[2001:DB8::1],[::1],192.0.2.1", "two.example.com", 443, "192.0.2.1,2001:db8::1,::1", false},
+    {"[::1]@127.0.0.1,[::1]",              "::1",              443,   "127.0.0.1,::1",    true},
     // pasted URLs
     {"https://example.com",                "example.com",      443,   "",                 false},
     {"https://example.com/",               "example.com",      443,   "",                 false},
@@ -141,6 +147,19 @@ const BadSpec bad_specs[] = {
     {"example.com@1.2.3",                  "invalid IPv4 address \"1.2.3\""},
     {"example.com@bad_host!",              "invalid character '!' in address"},
     {"example.com@*.internal",             "wildcard"},
+    // address lists
+    {"a.test@127.0.0.1,",                  "empty address in the list"},
+    {"a.test@,127.0.0.1",                  "empty address in the list"},
+    {"a.test@127.0.0.1,,127.0.0.2",        "empty address in the list"},
+    {"a.test@127.0.0.1,backend.internal",  "host name \"backend.internal\" in an address list"},
+    {"a.test@127.0.0.1,127.0.0.1",         "address \"127.0.0.1\" given twice"},
+    {"a.test@[::1],[0::1]",                "given twice"},
+    {"a.test@127.0.0.1,127.0.0.2:8443",    "port after the address \"127.0.0.2:8443\" in a list"},
+    {"a.test@127.0.0.1:8443,127.0.0.2",    "port after the address"},
+    {"a.test@127.0.0.1,[::1]:8443",        "port after the address"},
+    {"a.test@127.0.0.1,::1",               "must be in brackets"},
+    {"a.test@127.0.0.1,1.2.3",             "invalid IPv4 address \"1.2.3\""},
+    {"a.test@127.0.0.1,[::g]",             "invalid IPv6 address"},
     {"a@b@c",                              "more than one '@'"},
     // URLs
     {"http://example.com",                 "unsupported scheme \"http://\""},
@@ -171,8 +190,14 @@ std::string trimmed(std::string_view s) {
     return std::string(s.substr(first, s.find_last_not_of(" \t") - first + 1));
 }
 
+std::string joined(const std::vector<std::string>& addresses) {
+    std::string out;
+    for (const auto& a : addresses) out += (out.empty() ? "" : ",") + a;
+    return out;
+}
+
 std::string describe(const Origin& o) {
-    return "name=" + o.name + " port=" + std::to_string(o.port) + " address=" + o.address +
+    return "name=" + o.name + " port=" + std::to_string(o.port) + " addresses=" + joined(o.addresses) +
            " name_is_ip=" + (o.name_is_ip ? "true" : "false");
 }
 
@@ -185,7 +210,7 @@ std::string respell(const Origin& o) {
         return bracketed;
     };
     std::string spec = host(o.name) + ":" + std::to_string(o.port);
-    if (!o.address.empty()) spec += "@" + host(o.address);
+    for (std::size_t i = 0; i < o.addresses.size(); ++i) spec += (i == 0 ? "@" : ",") + host(o.addresses[i]);
     return spec;
 }
 
@@ -200,7 +225,7 @@ TEST_CASE("good origin specs parse to name, port, address", "[origin]") {
         CAPTURE(describe(origin));
         CHECK(origin.name == c.name);
         CHECK(origin.port == c.port);
-        CHECK(origin.address == c.address);
+        CHECK(joined(origin.addresses) == c.addresses);
         CHECK(origin.name_is_ip == c.name_is_ip);
         CHECK(origin.input == trimmed(c.spec));
         CHECK(origin.where.empty());
@@ -217,7 +242,7 @@ TEST_CASE("a parsed origin respelled canonically parses to the same origin", "[o
         auto second = std::get<Origin>(again);
         CHECK(second.name == first.name);
         CHECK(second.port == first.port);
-        CHECK(second.address == first.address);
+        CHECK(second.addresses == first.addresses);
         CHECK(second.name_is_ip == first.name_is_ip);
     }
 }
@@ -306,7 +331,7 @@ TEST_CASE("origin list: comments, blanks, CRLF, locations", "[origin]") {
         CHECK(list.origins[i].name == expected[i].name);
         CHECK(list.origins[i].where == expected[i].where);
         CHECK(list.origins[i].port == expected[i].port);
-        CHECK(list.origins[i].address == expected[i].address);
+        CHECK(joined(list.origins[i].addresses) == expected[i].address);
     }
 }
 
@@ -382,6 +407,8 @@ const SameOrigin same_origins[] = {
     {"a.test@[2001:DB8:0:0:0:0:0:1]:8443",    "a.test:8443@[2001:db8::1]"},
     {"[2001:db8::1]",                         "[2001:0db8::0001]:443"},
     {"  a.test  ",                            "a.test"},
+    {"a.test@127.0.0.2,127.0.0.1,[::1]",      "a.test:443@[::1],127.0.0.1,127.0.0.2"},
+    {"a.test@[2001:db8::1],127.0.0.1",        "a.test@127.0.0.1,[2001:DB8:0::1]"},
 };
 
 struct OtherOrigin {
@@ -398,6 +425,9 @@ const OtherOrigin other_origins[] = {
     {"ab.test@c.test",                        "a.test@bc.test",                 "split point"},
     {"127.0.0.1",                             "a.test@127.0.0.1",               "IP name vs address"},
     {"[::1]",                                 "[::2]",                          "IPv6"},
+    {"a.test@127.0.0.1,127.0.0.2",            "a.test@127.0.0.1",               "a subset of the addresses"},
+    {"a.test@127.0.0.1,127.0.0.2",            "a.test@127.0.0.1,127.0.0.3",     "one address differs"},
+    {"a.test@127.0.0.1,127.0.0.2",            "a.test:8443@127.0.0.1,127.0.0.2", "port"},
 };
 // clang-format on
 
@@ -421,12 +451,16 @@ TEST_CASE("origin identity: normalises an Origin the parser did not build", "[or
     Origin o;
     o.name = "Good.Demo.Test.";
     o.port = 8443;
-    o.address = "2001:DB8::0:1";
+    o.addresses = {"2001:DB8::0:1"};
     const OriginIdentity id = identity_of(o);
     CHECK(id.name == "good.demo.test");
     CHECK(id.port == 8443);
-    CHECK(id.address == "2001:db8::1");
+    CHECK(id.addresses == std::vector<std::string>{"2001:db8::1"});
     CHECK(id == identity("good.demo.test:8443@[2001:db8::1]"));
+    // Several, unsorted and repeated: the sorted set.
+    o.addresses = {"::1", "127.0.0.2", "0::1", "127.0.0.1"};
+    CHECK(identity_of(o).addresses == std::vector<std::string>{"127.0.0.1", "127.0.0.2", "::1"});
+    CHECK(identity_of(o) == identity("good.demo.test:8443@127.0.0.2,[::1],127.0.0.1"));
 }
 
 TEST_CASE("origin identity: 127.000.000.001 is not accepted, so never a second spelling", "[origin]") {
@@ -465,6 +499,9 @@ const IdText id_texts[] = {
     {"[::1]@127.0.0.1:8443",                  "[::1]:8443@127.0.0.1"},
     {"[0::1]:8443@[::FFFF:7F00:1]",           "[::1]:8443@[::ffff:127.0.0.1]"},
     {"  a.test  ",                            "a.test:443"},
+    {"two.test@127.0.0.2,127.0.0.1",          "two.test:443@127.0.0.1,127.0.0.2"},
+    {"two.test:8443@[::1],127.0.0.1",         "two.test:8443@127.0.0.1,[::1]"},
+    {"two.test@[0:0::1],[2001:DB8::1],10.0.0.1", "two.test:443@10.0.0.1,[2001:db8::1],[::1]"},
 };
 // clang-format on
 
@@ -493,7 +530,9 @@ TEST_CASE("origin identity text: only the canonical form is an id", "[origin]") 
                                   "good.demo.test@127.0.0.1:443"sv, "https://good.demo.test:443"sv,
                                   " good.demo.test:443"sv, "v6.test:443@[2001:DB8::1]"sv,
                                   "[2001:0db8::1]:443"sv, "good.demo.test:0443"sv, ""sv, ":443"sv,
-                                  "good.demo.test:443@"sv, "a..test:443"sv}) {
+                                  "good.demo.test:443@"sv, "a..test:443"sv,
+                                  "two.test:443@127.0.0.2,127.0.0.1"sv, "two.test@127.0.0.1,127.0.0.2"sv,
+                                  "two.test:443@127.0.0.1,::1"sv}) {
         CAPTURE(std::string(text));
         CHECK_FALSE(parse_identity_text(text).has_value());
     }

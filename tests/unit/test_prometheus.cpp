@@ -54,7 +54,7 @@ Origin origin_named(const std::string& input, const std::string& name, std::uint
     o.input = input;
     o.name = name;
     o.port = port;
-    o.address = address;
+    if (!address.empty()) o.addresses = {address};
     return o;
 }
 

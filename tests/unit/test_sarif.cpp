@@ -100,7 +100,7 @@ TEST_CASE("sarif: one result per violation, in input order, at the origin's list
                 CHECK(physical["region"]["startLine"] == 10 + r.index);
             }
             CHECK(location["logicalLocations"][0]["name"] ==
-                  r.origin.name + ":" + std::to_string(r.origin.port) + (r.origin.address.empty() ? "" : "@" + r.origin.address));
+                  identity_text(identity_of(r.origin)));
         }
     }
 }
