@@ -153,10 +153,10 @@ void Collector::on_result(std::size_t index, const Origin& origin, Observation&&
     // Whatever goes wrong here is this run's error, not the scanner thread's: an exception
     // escaping into a worker coroutine would end it with the origin half done.
     try {
-        OriginResult result{index, origin, true, std::move(observation), {}, {}};
+        OriginResult result{index, origin, true, std::move(observation), {}, {}, {}};
         if (const auto* repeats = lists_.duplicates_of(index)) {
             for (const auto& [dup_index, dup_origin] : *repeats) {
-                OriginResult copy{dup_index, dup_origin, true, result.observation, {}, {}};
+                OriginResult copy{dup_index, dup_origin, true, result.observation, {}, {}, {}};
                 emit(copy);
             }
         }
@@ -172,7 +172,7 @@ void Collector::add_unscanned() {
     Origin origin;
     while (all->next(index, origin)) {
         if (reported_[index]) continue;
-        OriginResult result{index, origin, false, {}, {}, {}};
+        OriginResult result{index, origin, false, {}, {}, {}, {}};
         emit(result);
     }
 }

@@ -6,6 +6,7 @@
 
 #include "rules/classify.hpp"
 #include "rules/edge_ranges.hpp"
+#include "rules/edges.hpp"
 #include "rules/policy.hpp"
 
 namespace originscan::rules {
@@ -113,11 +114,34 @@ void Judge::judge(OriginResult& result) {
             result.verdict.pins = rule->pins;
         }
         result.verdict.baseline_mode = baseline_mode;
+        judge_edges(result, rule);
         return;
     }
     static const std::vector<std::string> no_pins;
     result.classification = classify(result.observation, now_, rule ? rule->pins : no_pins);
     result.verdict = rules::judge(result, rule, baseline_ != nullptr, baseline_mode, settings_, now_);
+    judge_edges(result, rule);
+}
+
+void Judge::judge_edges(OriginResult& result, const Rule* rule) const {
+    result.edges.clear();
+    if (settings_.edges.size() <= 1) return;  // Cloudflare alone: the class and mode say it all
+    static const std::vector<std::string> no_pins;
+    static const std::string no_name;
+    bool below = false;
+    for (const auto& id : settings_.edges) {
+        const EdgeProfile* profile = edge_profile(id);
+        if (profile == nullptr) continue;
+        result.edges.push_back(
+            judge_edge(*profile, result, now_, rule ? rule->pins : no_pins, rule ? rule->cert_hostname : no_name));
+        if (rule == nullptr || !result.scanned) continue;
+        for (const auto& [edge, setting] : rule->edge_min_modes)
+            if (edge == id && result.edges.back().rank < setting_rank(*profile, setting).value_or(0)) below = true;
+    }
+    // One below-required for the origin, whichever edge (or Cloudflare's min_mode) it is.
+    auto& violations = result.verdict.violations;
+    if (below && std::find(violations.begin(), violations.end(), Violation::below_required) == violations.end())
+        violations.insert(violations.begin(), Violation::below_required);  // the first in enum order
 }
 
 std::vector<RemovedOrigin> Judge::removed() const {
