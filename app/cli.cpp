@@ -36,6 +36,7 @@
 #include "reports/junit.hpp"
 #include "reports/summary.hpp"
 #include "rules/edge_ranges.hpp"
+#include "rules/edges.hpp"
 #include "rules/policy.hpp"
 #include "scanner/scanner.hpp"
 #include "scanner/versions.hpp"
@@ -124,7 +125,7 @@ struct Cli {
 
 // Options whose text is checked after parsing (a uint16_t would take "-1" as 65535).
 struct RawOptions {
-    std::string now, fail_on;
+    std::string now, fail_on, edges;
     long long http_port = 80;
 };
 
@@ -180,6 +181,9 @@ po::options_description scan_options(Cli& cli, RawOptions& raw) {
         ("http-port", po::value(&http_port)->default_value(80)->value_name("N"),
          "probed for plaintext when the TLS port refuses, on its last attempt (0: off)")
         ("now", po::value(&now_text)->value_name("TIME"), "judge certificate validity at this RFC 3339 time")
+        ("edge", po::value(&raw.edges)->value_name("EDGES"),
+         "judge for these edges too: cloudflare (the default, always), cloudfront, fastly, akamai, azure "
+         "(comma list), or all")
         ("fail-on", po::value(&fail_on_text)->value_name("WHAT"), "also fail on: unreachable, expiring (comma list)")
         ("expiry-days", po::value(&s.expiry_days)->default_value(14)->value_name("N"),
          "with --fail-on expiring: fail when a certificate expires within N days")
@@ -229,6 +233,13 @@ Cli parse_cli(const std::vector<std::string>& args, bool& help) {
     if (vm.count("now")) {
         s.now = parse_rfc3339(now_text);
         if (!s.now) throw UsageError("--now \"" + now_text + "\": not an RFC 3339 time (e.g. 2026-01-31T12:00:00Z)");
+    }
+    if (vm.count("edge")) {
+        std::string bad;
+        auto edges = rules::parse_edge_list(raw.edges, bad);
+        if (!edges)
+            throw UsageError("--edge \"" + bad + "\": expected cloudflare, cloudfront, fastly, akamai, azure or all");
+        s.edges = std::move(*edges);
     }
     if (!fail_on_text.empty()) {
         std::stringstream list(fail_on_text);

@@ -165,10 +165,10 @@ void Collector::on_result(std::size_t index, const Origin& origin, Observation&&
     // Whatever goes wrong here is this run's error, not the scanner thread's: an exception
     // escaping into a worker coroutine would end it with the origin half done.
     try {
-        OriginResult result{index, origin, true, std::move(observation), {}, {}};
+        OriginResult result{index, origin, true, std::move(observation), {}, {}, {}};
         if (const auto* repeats = lists_->duplicates_of(index)) {
             for (const auto& [dup_index, dup_origin] : *repeats) {
-                OriginResult copy{dup_index, dup_origin, true, result.observation, {}, {}};
+                OriginResult copy{dup_index, dup_origin, true, result.observation, {}, {}, {}};
                 judge_and_emit(copy);
             }
         }
@@ -190,7 +190,7 @@ void Collector::add_unscanned() {
     while (all->next(index, origin)) {
         if (reported_[index]) continue;
         if (shard_ && shard_of(identity_of(origin), shard_->count) != shard_->index) continue;  // another's
-        OriginResult result{index, origin, false, {}, {}, {}};
+        OriginResult result{index, origin, false, {}, {}, {}, {}};
         judge_and_emit(result);
     }
 }

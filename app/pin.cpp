@@ -219,7 +219,7 @@ int pin_command(const std::vector<std::string>& args) {
     scanner::ScannerOptions scanner_settings = scanner_options(cli.settings, cli.edge_ranges_file);
     scanner::Scanner engine(scanner_settings);  // TrustError: bad --ca-file
     std::vector<OriginResult> results(origins.size());
-    for (std::size_t i = 0; i < origins.size(); ++i) results[i] = OriginResult{i, origins[i], false, {}, {}, {}};
+    for (std::size_t i = 0; i < origins.size(); ++i) results[i] = OriginResult{i, origins[i], false, {}, {}, {}, {}};
     engine.scan(origins, [&](std::size_t i, Observation&& observation) {
         results[i].observation = std::move(observation);
         results[i].scanned = true;

@@ -5,6 +5,7 @@
 #include "app/input_file.hpp"
 #include "app/usage_error.hpp"
 #include "rules/edge_ranges.hpp"
+#include "rules/edges.hpp"
 #include "rules/origin_ca.hpp"
 #include "scanner/resolver.hpp"
 
@@ -35,6 +36,17 @@ scanner::ScannerOptions scanner_options(const ScanSettings& settings, const std:
         options.edge_ranges = rules::parse_edge_ranges(text, edge_ranges_file);
     }
     options.origin_ca_fingerprints = rules::origin_ca_fingerprints();
+    // One handshake per distinct offer: the edges without an offer of their own share the
+    // default one's facts.
+    for (const auto& id : settings.edges) {
+        const rules::EdgeProfile* profile = rules::edge_profile(id);
+        if (profile != nullptr && profile->offer != nullptr && profile->id != rules::default_edge)
+            options.other_offers.push_back(id);
+    }
+    options.offer_needed = [](const std::string& id, const Probe& probe) {
+        const rules::EdgeProfile* profile = rules::edge_profile(id);
+        return profile != nullptr && profile->offer != nullptr && rules::needs_own_handshake(*profile->offer, probe);
+    };
     return options;
 }
 

@@ -70,6 +70,8 @@ std::string options_digest(const ScanSettings& s, const std::string& edge_ranges
     for (const Violation v : s.fail_on) field("fail_on", std::string(to_string(v)));
     field("fail_ons", "");
     field("expiry_days", std::to_string(s.expiry_days));
+    for (const std::string& edge : s.edges) field("edge", edge);
+    field("edges", "");
     field("edge_ranges", edge_ranges_file);
     field("client_cert", client_cert);
     field("client_key", client_key);

@@ -24,7 +24,7 @@ constexpr Table<OriginClass, 5> class_names{{
     {OriginClass::unreachable, "unreachable"},
 }};
 
-constexpr Table<Reason, 32> reason_names{{
+constexpr Table<Reason, 33> reason_names{{
     {Reason::self_signed, "self-signed"},
     {Reason::unknown_issuer, "unknown-issuer"},
     {Reason::incomplete_chain, "incomplete-chain"},
@@ -56,6 +56,7 @@ constexpr Table<Reason, 32> reason_names{{
     {Reason::edge_address, "edge-address"},
     {Reason::no_shared_cipher, "no-shared-cipher"},
     {Reason::no_shared_protocol, "no-shared-protocol"},
+    {Reason::chain_misordered, "chain-misordered"},
     {Reason::not_scanned, "not-scanned"},
 }};
 

@@ -53,6 +53,9 @@ enum class Reason {
     // nothing in common with the edge's offer
     no_shared_cipher,
     no_shared_protocol,
+    // what only other edges demand (rules/edges.cpp): the presented chain is not in issuing
+    // order (CloudFront refuses it; GnuTLS and Cloudflare sort it)
+    chain_misordered,
     // the scan itself did not run to the end (SIGINT/SIGTERM)
     not_scanned,
 };

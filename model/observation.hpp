@@ -104,6 +104,13 @@ struct Timings {
     double total_ms = 0;
 };
 
+// A further handshake with another edge's offer (rules/edges.hpp), on a fresh connection to
+// the same address, made only when its outcome could differ from the default one's.
+struct OfferOutcome {
+    std::string offer;  // the edge whose ClientHello it was, e.g. "cloudfront"
+    std::variant<Failure, HttpFacts, TlsFacts> outcome;
+};
+
 // One address of the origin, as its last attempt found it.
 struct Probe {
     std::string address;  // the address connected to; empty when none was reached
@@ -112,6 +119,8 @@ struct Probe {
     // Connections tried (the first and its retries; a DNS failure: the one lookup); 0 when the
     // origin's deadline passed before this address had its turn.
     unsigned attempts = 1;
+    // Handshakes with other edges' offers (ScannerOptions::other_offers), in that order.
+    std::vector<OfferOutcome> offers;
 };
 
 // Everything observed for one origin: one probe per address it may be reached at (NAME@IP: that

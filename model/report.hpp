@@ -29,6 +29,9 @@ struct ScanSettings {
     std::string baseline_file;
     std::vector<Violation> fail_on;  // only unreachable, expiring
     int expiry_days = 14;
+    // --edge: the edges judged, in rules/edges.hpp order; the first, Cloudflare, always (its
+    // modes are the origin's class and allowed_mode).
+    std::vector<std::string> edges{"cloudflare"};
 };
 
 // An origin that was in the baseline but is not in this scan.

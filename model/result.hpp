@@ -46,6 +46,15 @@ struct Verdict {
     std::vector<Violation> violations;
 };
 
+// One edge's judgement on an origin (rules/edges.hpp): the strongest of its settings the
+// origin allows, and why it fails the stricter ones.
+struct EdgeJudgement {
+    std::string edge;     // "cloudfront"
+    std::string setting;  // in the edge's own words, e.g. "https-only"; "none" when none works
+    int rank = 0;         // 0 none, 1 plaintext, 2 TLS unauthenticated, 3 TLS authenticated
+    std::vector<Reason> reasons;  // sorted by enum order, no duplicates
+};
+
 struct OriginResult {
     std::size_t index = 0;  // position in the input
     Origin origin;
@@ -53,6 +62,8 @@ struct OriginResult {
     Observation observation;
     Classification classification;
     Verdict verdict;
+    // Per selected edge other than the default (ScanSettings::edges); empty with only Cloudflare.
+    std::vector<EdgeJudgement> edges;
 };
 
 }  // namespace originscan

@@ -126,6 +126,8 @@ ordered timings_json(const Timings& t) {
                    {"total_ms", t.total_ms}};
 }
 
+void put_offers(ordered& out, const Probe& probe, std::int64_t judged_at);
+
 // address, tls, http, failure, timings and attempts of one probe (all null when there is none).
 void put_probe(ordered& out, const Probe* probe, std::int64_t judged_at) {
     out["address"] = probe ? string_or_null(probe->address) : ordered(nullptr);
@@ -147,6 +149,7 @@ void put_probe(ordered& out, const Probe* probe, std::int64_t judged_at) {
     }
     out["timings"] = timings_json(probe->timings);
     out["attempts"] = probe->attempts;
+    put_offers(out, *probe, judged_at);
 }
 
 ordered verdict_json(const Verdict& v) {
@@ -157,6 +160,49 @@ ordered verdict_json(const Verdict& v) {
     out["violations"] = enum_list(v.violations);
     out["pins"] = v.pins;
     return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-edge fields (--edge with more than Cloudflare; project issue 11), all in this one place:
+// the settings' "edges" list, each origin's "edges" object (edge id -> its judgement, in
+// ScanSettings::edges order) and each probe's "offers" (the outcome of another edge's own
+// handshake). Written only when there is something to say, so a Cloudflare-only report is as
+// before; a tool merging reports passes these members through untouched.
+
+ordered edge_json(const EdgeJudgement& e) {
+    ordered out = ordered::object();
+    out["setting"] = e.setting;
+    out["rank"] = e.rank;
+    out["reasons"] = enum_list(e.reasons);
+    return out;
+}
+
+void put_edges(ordered& out, const OriginResult& r) {
+    if (r.edges.empty()) return;
+    ordered edges = ordered::object();
+    for (const auto& e : r.edges) edges[e.edge] = edge_json(e);
+    out["edges"] = std::move(edges);
+}
+
+void put_offers(ordered& out, const Probe& probe, std::int64_t judged_at) {
+    if (probe.offers.empty()) return;
+    ordered offers = ordered::object();
+    for (const auto& offer : probe.offers) {
+        ordered o = ordered::object();
+        o["tls"] = nullptr;
+        o["failure"] = nullptr;
+        if (const auto* tls = std::get_if<TlsFacts>(&offer.outcome)) {
+            o["tls"] = tls_json(*tls, judged_at);
+        } else if (const auto* failure = std::get_if<Failure>(&offer.outcome)) {
+            o["failure"] = ordered{{"reason", to_string(failure->reason)}, {"detail", failure->detail}};
+        }
+        offers[offer.offer] = std::move(o);
+    }
+    out["offers"] = std::move(offers);
+}
+
+void put_settings_edges(ordered& out, const ScanSettings& s) {
+    if (s.edges.size() > 1) out["edges"] = s.edges;
 }
 
 ordered origin_json(const OriginResult& r, std::int64_t judged_at, bool shard_report = false) {
@@ -193,6 +239,7 @@ ordered origin_json(const OriginResult& r, std::int64_t judged_at, bool shard_re
         }
         out["probes"] = std::move(probes);
     }
+    put_edges(out, r);
     return out;
 }
 
@@ -210,6 +257,7 @@ ordered settings_json(const ScanSettings& s) {
     out["baseline_file"] = string_or_null(s.baseline_file);
     out["fail_on"] = enum_list(s.fail_on);
     out["expiry_days"] = s.expiry_days;
+    put_settings_edges(out, s);
     return out;
 }
 
@@ -635,6 +683,29 @@ public:
         } else if (auto parsed = probe(o, where)) {
             out.observation.probes.push_back(std::move(*parsed));
         }
+        out.edges = edges(o, where);
+        return out;
+    }
+
+    // Per-edge fields (see the writing side): each origin's "edges", read for the baseline
+    // (a report without them compares Cloudflare's mode only); the probes' "offers" are
+    // facts for a reader, not read back.
+    std::vector<EdgeJudgement> edges(const Json& o, const std::string& where) const {
+        std::vector<EdgeJudgement> out;
+        const auto it = o.find("edges");
+        if (it == o.end()) return out;
+        const std::string path = member_path(where, "edges");
+        if (!it->is_object()) fail(path, "expected an object");
+        for (const auto& [id, e] : it->items()) {
+            const std::string at = member_path(path, id);
+            if (!e.is_object()) fail(at, "expected an object");
+            EdgeJudgement j;
+            j.edge = id;
+            j.setting = string(e, "setting", at);
+            j.rank = integer<int>(e, "rank", at, 0);
+            j.reasons = enumerations<Reason>(e, "reasons", at, reason_from_string, "reason");
+            out.push_back(std::move(j));
+        }
         return out;
     }
 
@@ -652,6 +723,7 @@ public:
         out.baseline_file = string_or_null(s, "baseline_file", where);
         out.fail_on = enumerations<Violation>(s, "fail_on", where, violation_from_string, "violation");
         out.expiry_days = integer<int>(s, "expiry_days", where);
+        if (s.contains("edges")) out.edges = strings(s, "edges", where);
         return out;
     }
 

@@ -1,12 +1,14 @@
 #include "reports/summary.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <variant>
 #include <vector>
 
 #include "reports/format.hpp"
 #include "rules/classify.hpp"
+#include "rules/edges.hpp"
 #include "rules/origin_ca.hpp"
 
 namespace originscan::reports {
@@ -59,6 +61,7 @@ struct Column {
 struct Row {
     std::vector<std::string> cells;
     std::string_view color;  // for the class and mode cells
+    std::vector<std::string_view> edge_colors;  // one per edge column (--edge)
 };
 
 enum column_index { c_origin, c_class, c_mode, c_tls, c_days, c_reasons, c_note };
@@ -66,6 +69,27 @@ constexpr Column columns[] = {
     {"ORIGIN", 48}, {"CLASS", 12}, {"MODE", 8},      {"TLS", 8},
     {"DAYS", 6, true}, {"REASONS", 48}, {"NOTE", 60},
 };
+
+// The columns of the table: the fixed ones, and after MODE one per other edge (--edge): the
+// setting that edge allows. With Cloudflare alone the table is as it always was.
+std::vector<Column> table_columns(const Report& report, std::vector<std::string>& titles) {
+    titles.clear();
+    for (std::size_t i = 1; i < report.settings.edges.size(); ++i) {
+        const rules::EdgeProfile* profile = rules::edge_profile(report.settings.edges[i]);
+        std::string title(profile ? profile->title : std::string_view(report.settings.edges[i]));
+        for (char& c : title) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        titles.push_back(std::move(title));
+    }
+    std::vector<Column> out(std::begin(columns), std::end(columns));
+    std::vector<Column> edge_columns;
+    for (const auto& title : titles) edge_columns.push_back({title, 20});
+    out.insert(out.begin() + c_mode + 1, edge_columns.begin(), edge_columns.end());
+    return out;
+}
+
+std::string_view rank_color(int rank) {
+    return rank >= 3 ? ansi::green : rank == 2 ? ansi::yellow : ansi::red;
+}
 
 std::string pad(const std::string& text, std::size_t width, bool right) {
     const std::string spaces(width - std::min(width, display_width(text)), ' ');
@@ -86,7 +110,7 @@ std::string join(const std::vector<Reason>& reasons) {
     return out;
 }
 
-Row origin_row(const OriginResult& r, std::int64_t judged_at) {
+Row origin_row(const OriginResult& r, std::int64_t judged_at, const std::vector<std::string>& edges) {
     std::string tls_version = "-", days = "-", note;
     if (!r.scanned) note = "not scanned";
     if (const Probe* probe = shown_probe(r, judged_at)) {
@@ -105,36 +129,50 @@ Row origin_row(const OriginResult& r, std::int64_t judged_at) {
     if (const std::string addresses = addresses_note(r, judged_at); !addresses.empty())
         note = note.empty() ? addresses : addresses + "; " + note;
     const std::string reasons = r.classification.reasons.empty() ? "-" : join(r.classification.reasons);
-    return {{cell(r.origin.input, columns[c_origin].max), std::string(to_string(r.classification.cls)),
+    Row row{{cell(r.origin.input, columns[c_origin].max), std::string(to_string(r.classification.cls)),
              std::string(to_string(r.classification.mode)), cell(tls_version, columns[c_tls].max),
              cell(days, columns[c_days].max), cell(reasons, columns[c_reasons].max),
              cell(note, columns[c_note].max)},
-            mode_color(r.classification.mode)};
+            mode_color(r.classification.mode),
+            {}};
+    // The other edges' settings, after MODE (the first judgement is Cloudflare's: MODE).
+    std::vector<std::string> edge_cells;
+    for (std::size_t i = 1; i < edges.size(); ++i) {
+        const auto it = std::find_if(r.edges.begin(), r.edges.end(), [&](const EdgeJudgement& j) { return j.edge == edges[i]; });
+        const EdgeJudgement* e = it == r.edges.end() ? nullptr : &*it;
+        edge_cells.push_back(e ? cell(e->setting, 20) : std::string("-"));
+        row.edge_colors.push_back(e ? rank_color(e->rank) : std::string_view{});
+    }
+    row.cells.insert(row.cells.begin() + c_mode + 1, edge_cells.begin(), edge_cells.end());
+    return row;
 }
 
-void render_table(std::string& out, const std::vector<Row>& rows, bool color) {
-    constexpr std::size_t count = std::size(columns);
-    std::size_t widths[count];
+void render_table(std::string& out, const std::vector<Row>& rows, const std::vector<Column>& table, bool color) {
+    const std::size_t count = table.size();
+    const std::size_t edge_columns = count - std::size(columns);
+    std::vector<std::size_t> widths(count);
     for (std::size_t c = 0; c < count; ++c) {
-        widths[c] = columns[c].title.size();
+        widths[c] = table[c].title.size();
         for (const Row& row : rows) widths[c] = std::max(widths[c], display_width(row.cells[c]));
     }
-    const auto line = [&](const std::vector<std::string>& cells, std::string_view row_color) {
+    const auto line = [&](const std::vector<std::string>& cells, const Row* row) {
         std::string text;
         for (std::size_t c = 0; c < count; ++c) {
             const bool last = c + 1 == count;
             if (c > 0) text += "  ";
-            const std::string padded = last ? cells[c] : pad(cells[c], widths[c], columns[c].right);
-            const bool tinted = c == c_class || c == c_mode;
-            text += colored(padded, tinted ? row_color : std::string_view{}, color);
+            const std::string padded = last ? cells[c] : pad(cells[c], widths[c], table[c].right);
+            std::string_view tint;
+            if (row != nullptr && (c == c_class || c == c_mode)) tint = row->color;
+            if (row != nullptr && c > c_mode && c <= c_mode + edge_columns) tint = row->edge_colors[c - c_mode - 1];
+            text += colored(padded, tint, color);
         }
         while (!text.empty() && text.back() == ' ') text.pop_back();
         out += text + "\n";
     };
     std::vector<std::string> titles;
-    for (const Column& column : columns) titles.emplace_back(column.title);
-    line(titles, {});
-    for (const Row& row : rows) line(row.cells, row.color);
+    for (const Column& column : table) titles.emplace_back(column.title);
+    line(titles, nullptr);
+    for (const Row& row : rows) line(row.cells, &row);
 }
 
 std::string plural(std::size_t n, std::string_view word) {
@@ -175,9 +213,12 @@ std::string mode_counts(const Tally& tally, bool color) {
 std::string render_summary(const Report& report, bool color) {
     std::string out = violations_block(report, color);
 
+    std::vector<std::string> edge_titles;
+    const std::vector<Column> table = table_columns(report, edge_titles);
     std::vector<Row> rows;
-    for (const OriginResult& r : report.origins) rows.push_back(origin_row(r, report.judged_at));
-    render_table(out, rows, color);
+    for (const OriginResult& r : report.origins)
+        rows.push_back(origin_row(r, report.judged_at, report.settings.edges));
+    render_table(out, rows, table, color);
     out += "\n";
     // Said once, under the table: too long for a row's note.
     const auto origin_ca_missing = [](const OriginResult& r) {

@@ -30,8 +30,8 @@ bool any_pin_matches(const std::vector<CertFacts>& chain, const std::vector<std:
     return false;
 }
 
-// Why the presented chain does not authenticate the origin at `now`; empty when it does (as
-// far as the facts go: trust.trusted is still needed).
+}  // namespace
+
 std::vector<Reason> authentication_failures(const TlsFacts& tls, std::int64_t now) {
     std::vector<Reason> reasons;
     const CertFacts& leaf = tls.chain.front();
@@ -68,6 +68,8 @@ std::vector<Reason> authentication_failures(const TlsFacts& tls, std::int64_t no
     return reasons;
 }
 
+namespace {
+
 // The one failed handshake still classed by its certificate: the origin asked for a client
 // certificate and then refused the connection with an alert (none or the wrong one was
 // presented). An edge presenting the certificate the origin wants gets through.
@@ -75,8 +77,8 @@ bool rejected_for_client_certificate(const TlsFacts& tls) {
     return tls.client_cert_requested && tls.failure.value_or(Reason::tls_error) == Reason::tls_alert;
 }
 
-Classification classify_tls(const TlsFacts& tls, std::int64_t now,
-                            const std::vector<std::string>& pins) {
+Classification classify_tls(const TlsFacts& tls, std::int64_t now, const std::vector<std::string>& pins,
+                            const EdgeOffer& offer) {
     if (tls.chain.empty()) {
         // The scanner promises a certificate with TlsFacts; without one nothing can be judged.
         return make(OriginClass::unreachable, {Reason::tls_error});
@@ -90,7 +92,7 @@ Classification classify_tls(const TlsFacts& tls, std::int64_t now,
     // That holds for a handshake classed by its certificate although the origin ended it
     // (rejected_for_client_certificate): its ServerHello chose the suite all the same.
     const bool classed_by_certificate = tls.handshake_completed || rejected_for_client_certificate(tls);
-    if (const auto outside = outside_offer(cloudflare_offer(), tls); outside && classed_by_certificate)
+    if (const auto outside = outside_offer(offer, tls); outside && classed_by_certificate)
         return make(OriginClass::unreachable, {*outside});
     if (!classed_by_certificate) {
         // The edge could not finish this handshake either: the certificate decides nothing.
@@ -118,6 +120,7 @@ Classification classify_tls(const TlsFacts& tls, std::int64_t now,
 struct ProbeClassifier {
     std::int64_t now;
     const std::vector<std::string>& pins;
+    const EdgeOffer& offer;
 
     Classification operator()(const Failure& failure) const {
         return make(OriginClass::unreachable, {failure.reason});
@@ -127,7 +130,7 @@ struct ProbeClassifier {
         return make(OriginClass::plaintext,
                     {http.on_tls_port ? Reason::http_on_tls_port : Reason::refused});
     }
-    Classification operator()(const TlsFacts& tls) const { return classify_tls(tls, now, pins); }
+    Classification operator()(const TlsFacts& tls) const { return classify_tls(tls, now, pins, offer); }
 };
 
 }  // namespace
@@ -157,9 +160,14 @@ const char* path_role(const TlsFacts& tls, const CertFacts* cert) {
     return "intermediate";
 }
 
+Classification classify_outcome(const std::variant<Failure, HttpFacts, TlsFacts>& outcome, std::int64_t now,
+                                const std::vector<std::string>& pins, const EdgeOffer& offer) {
+    return std::visit(ProbeClassifier{now, pins, offer}, outcome);
+}
+
 Classification classify_probe(const Probe& probe, std::int64_t now,
                               const std::vector<std::string>& pins) {
-    return std::visit(ProbeClassifier{now, pins}, probe.outcome);
+    return classify_outcome(probe.outcome, now, pins, cloudflare_offer());
 }
 
 bool not_probed_here(const Probe& probe) {

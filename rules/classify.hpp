@@ -8,6 +8,7 @@
 #include "model/observation.hpp"
 #include "model/origin.hpp"
 #include "model/result.hpp"
+#include "rules/edge_profile.hpp"
 
 namespace originscan::rules {
 
@@ -27,6 +28,15 @@ const char* path_role(const TlsFacts& tls, const CertFacts* cert);
 // `pins` are the origin's configured pins ("sha256/BASE64"); empty when none are configured.
 Classification classify_probe(const Probe& probe, std::int64_t now,
                               const std::vector<std::string>& pins = {});
+
+// The same for an outcome, judged against `offer` (another edge's handshake: rules/edges.hpp).
+Classification classify_outcome(const std::variant<Failure, HttpFacts, TlsFacts>& outcome, std::int64_t now,
+                                const std::vector<std::string>& pins, const EdgeOffer& offer);
+
+// Why the presented chain does not authenticate the origin at `now` (unsorted, may repeat);
+// empty when it does as far as the facts go (trust.trusted is still needed). `tls.chain` must
+// not be empty.
+std::vector<Reason> authentication_failures(const TlsFacts& tls, std::int64_t now);
 
 // Classifies an origin: every probe that decides() is classified, the weakest (lowest edge
 // mode) decides; reason edge-address is added when any address was the edge's.

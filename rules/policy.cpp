@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/text.hpp"  // inert_quoted(), inert(): user text in messages
+#include "rules/edges.hpp"
 
 namespace originscan::rules {
 namespace {
@@ -151,7 +152,7 @@ constexpr std::string_view base64_alphabet =
 
 Rule parse_rule(const json& item, const std::string& where, const Checker& check) {
     check.expect_type(item, json::value_t::object, "an object", where);
-    check.only_keys(item, {"match", "min_mode", "pins", "client_auth"}, where);
+    check.only_keys(item, {"match", "min_mode", "pins", "client_auth", "edge_min_mode", "cert_hostname"}, where);
 
     Rule rule;
     const auto match = item.find("match");
@@ -190,6 +191,31 @@ Rule parse_rule(const json& item, const std::string& where, const Checker& check
                 check.fail(pin_where, "duplicate pin " + inert_quoted(text));
             rule.pins.push_back(text);
         }
+    }
+    if (const auto edges = item.find("edge_min_mode"); edges != item.end()) {
+        check.expect_type(*edges, json::value_t::object, "an object", where + ".edge_min_mode");
+        for (const auto& [id, setting] : edges->items()) {
+            const std::string at = where + ".edge_min_mode." + inert(id);
+            const EdgeProfile* profile = edge_profile(id);
+            if (profile == nullptr || profile->id == default_edge)
+                check.fail(at, "unknown edge " + inert_quoted(id) +
+                                   " (expected cloudfront, fastly, akamai, azure; Cloudflare's is min_mode)");
+            check.expect_type(setting, json::value_t::string, "a string", at);
+            const auto text = setting.get<std::string>();
+            if (!setting_rank(*profile, text)) {
+                std::string expected;
+                for (const auto& s : profile->settings) expected += std::string(s.name) + ", ";
+                check.fail(at, "unknown setting " + inert_quoted(text) + " (expected " + expected + "none)");
+            }
+            rule.edge_min_modes.emplace_back(id, text);
+        }
+    }
+    if (const auto name = item.find("cert_hostname"); name != item.end()) {
+        check.expect_type(*name, json::value_t::string, "a string", where + ".cert_hostname");
+        rule.cert_hostname = lower(name->get<std::string>());
+        if (rule.cert_hostname.empty() || rule.cert_hostname.starts_with("*") ||
+            !pattern_problem(rule.cert_hostname).empty())
+            check.fail(where + ".cert_hostname", "not a host name: " + inert_quoted(name->get<std::string>()));
     }
     if (const auto auth = item.find("client_auth"); auth != item.end()) {
         check.expect_type(*auth, json::value_t::string, "a string", where + ".client_auth");

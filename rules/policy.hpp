@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "model/enums.hpp"
@@ -24,6 +25,13 @@ struct Rule {
     // "client_auth": "required": the origin must demand a client certificate (Authenticated
     // Origin Pulls); one that completes a handshake without asking is client-auth-missing.
     bool client_auth_required = false;
+    // "edge_min_mode": {"cloudfront": "https-only", ...}: per other edge (rules/edges.hpp), the
+    // weakest of its settings the origin must allow, in that edge's words; judged only when the
+    // edge is selected (--edge); lower is below-required.
+    std::vector<std::pair<std::string, std::string>> edge_min_modes;
+    // "cert_hostname": the name the edges that can verify another one check the leaf against
+    // (Fastly ssl_cert_hostname, Akamai customValidCnValues, Azure CustomCertificateSubject).
+    std::string cert_hostname;
 };
 
 struct Policy {
@@ -70,6 +78,7 @@ public:
 
 private:
     void judge(OriginResult& result, bool classified);
+    void judge_edges(OriginResult& result, const Rule* rule, bool keep_judged) const;  // the other selected edges
     struct Previous {
         std::optional<EdgeMode> mode;  // nullopt: the baseline run never finished it
         std::atomic<bool> seen{false};

@@ -6,6 +6,7 @@
 
 #include "rules/classify.hpp"
 #include "rules/edge_ranges.hpp"
+#include "rules/edges.hpp"
 #include "rules/policy.hpp"
 
 namespace originscan::rules {
@@ -117,12 +118,56 @@ void Judge::judge(OriginResult& result, bool classified) {
             result.verdict.pins = rule->pins;
         }
         result.verdict.baseline_mode = baseline_mode;
+        judge_edges(result, rule, /*keep_judged=*/false);
         return;
     }
     static const std::vector<std::string> no_pins;
     const std::vector<std::string>& pins = rule ? rule->pins : no_pins;
+    // A merge (classified) keeps the shard's per-edge judgements as it keeps its class: the
+    // report holds the edges' verdicts, not every fact they were drawn from (another offer's
+    // handshake). Pins changed by the merge's rules: judged again from what was read.
+    const bool keep_edges = classified && pins == result.verdict.pins && result.edges.size() == settings_.edges.size();
     if (!classified || pins != result.verdict.pins) result.classification = classify(result.observation, now_, pins);
     result.verdict = rules::judge(result, rule, baseline_ != nullptr, baseline_mode, settings_, now_);
+    judge_edges(result, rule, keep_edges);
+}
+
+void Judge::judge_edges(OriginResult& result, const Rule* rule, bool keep_judged) const {
+    if (settings_.edges.size() <= 1) {  // Cloudflare alone: the class and mode say it all
+        result.edges.clear();
+        return;
+    }
+    if (keep_judged) {  // read back (in the reader's key order): put in the selection's order
+        std::vector<EdgeJudgement> ordered;
+        for (const auto& id : settings_.edges) {
+            const auto it = std::find_if(result.edges.begin(), result.edges.end(),
+                                         [&](const EdgeJudgement& e) { return e.edge == id; });
+            if (it == result.edges.end()) break;
+            ordered.push_back(std::move(*it));
+        }
+        keep_judged = ordered.size() == settings_.edges.size();
+        result.edges = std::move(ordered);
+    }
+    if (!keep_judged) result.edges.clear();
+    static const std::vector<std::string> no_pins;
+    static const std::string no_name;
+    bool below = false;
+    for (std::size_t i = 0; i < settings_.edges.size(); ++i) {
+        const auto& id = settings_.edges[i];
+        const EdgeProfile* profile = edge_profile(id);
+        if (profile == nullptr) continue;
+        if (!keep_judged)
+            result.edges.push_back(
+                judge_edge(*profile, result, now_, rule ? rule->pins : no_pins, rule ? rule->cert_hostname : no_name));
+        if (rule == nullptr || !result.scanned) continue;
+        const auto& judged = keep_judged ? result.edges[i] : result.edges.back();
+        for (const auto& [edge, setting] : rule->edge_min_modes)
+            if (edge == id && judged.rank < setting_rank(*profile, setting).value_or(0)) below = true;
+    }
+    // One below-required for the origin, whichever edge (or Cloudflare's min_mode) it is.
+    auto& violations = result.verdict.violations;
+    if (below && std::find(violations.begin(), violations.end(), Violation::below_required) == violations.end())
+        violations.insert(violations.begin(), Violation::below_required);  // the first in enum order
 }
 
 std::vector<RemovedOrigin> Judge::removed() const {

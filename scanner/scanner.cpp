@@ -413,7 +413,14 @@ struct Scanner::Impl {
     }
     awaitable<bool> run_handshake(Conn& conn, const Origin& origin, Probe& probe, gnutls_priority_t priority,
                                   bool describe_refusal);
-    awaitable<Probe> broad_handshake(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint);
+    awaitable<Probe> broad_handshake(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint) {
+        return fresh_handshake(conn, origin, endpoint, tls.broad_priority(), false);
+    }
+    // A handshake with `priority` on a fresh connection to the same address.
+    awaitable<Probe> fresh_handshake(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint,
+                                     gnutls_priority_t priority, bool describe_refusal);
+    // The other edges' offers that could fare differently (ScannerOptions::other_offers).
+    awaitable<void> other_offers(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint, Probe& probe);
     awaitable<std::string> client_certificate_refusal(Conn& conn, const Origin& origin, gnutls_session_t session,
                                                       MemoryTransport& io);
     awaitable<error_code> connect(Conn& conn, const tcp::endpoint& endpoint);
@@ -438,7 +445,11 @@ std::chrono::milliseconds max_retry_backoff(std::chrono::milliseconds timeout) {
     return std::min(std::chrono::milliseconds(250), timeout / 4);
 }
 
-Scanner::Scanner(ScannerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Scanner::Scanner(ScannerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
+    for (const auto& offer : impl_->options.other_offers)
+        if (impl_->tls.offer_priority(offer) == nullptr)
+            throw std::invalid_argument("no offer of the edge '" + offer + "'");
+}
 Scanner::~Scanner() = default;
 
 namespace {
@@ -785,6 +796,7 @@ awaitable<bool> Scanner::Impl::probe_address(Conn& conn, const Origin& origin, c
     }
     conn.socket.set_option(tcp::no_delay(true), ec);
     const bool answered = co_await handshake(conn, origin, probe);
+    if (answered && !options.other_offers.empty()) co_await other_offers(conn, origin, endpoint, probe);
     co_return !answered && network_failure(probe);
 }
 
@@ -834,9 +846,11 @@ awaitable<bool> Scanner::Impl::probe_http(Conn& conn, const Origin& origin, cons
     co_return true;
 }
 
-// A second handshake, on a fresh connection to the same address, with a broad offer: only
-// for an origin that refused the edge's offer, to say what it does speak.
-awaitable<Probe> Scanner::Impl::broad_handshake(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint) {
+// A second handshake, on a fresh connection to the same address: with a broad offer only for
+// an origin that refused the edge's offer, to say what it does speak; with another edge's
+// offer when its outcome could differ.
+awaitable<Probe> Scanner::Impl::fresh_handshake(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint,
+                                                gnutls_priority_t priority, bool describe_refusal) {
     Probe probe;
     error_code ec;
     conn.socket.close(ec);
@@ -849,8 +863,19 @@ awaitable<Probe> Scanner::Impl::broad_handshake(Conn& conn, const Origin& origin
         probe.outcome = Failure{reason_for(connect_ec), connect_ec.message()};
         co_return probe;
     }
-    co_await run_handshake(conn, origin, probe, tls.broad_priority(), false);
+    co_await run_handshake(conn, origin, probe, priority, describe_refusal);
     co_return probe;
+}
+
+// One handshake per offer whose outcome could differ from the default one's (the rules say
+// which: offer_needed); the facts of each are kept apart, judged by the edge that offers it.
+awaitable<void> Scanner::Impl::other_offers(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint,
+                                            Probe& probe) {
+    for (const auto& offer : options.other_offers) {
+        if (!options.offer_needed || !options.offer_needed(offer, probe)) continue;
+        Probe other = co_await fresh_handshake(conn, origin, endpoint, tls.offer_priority(offer), true);
+        probe.offers.push_back({offer, std::move(other.outcome)});
+    }
 }
 
 // The edge's offer refused before any certificate: with what the broad offer got, either

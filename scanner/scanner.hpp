@@ -46,6 +46,13 @@ struct ScannerOptions {
     // SHA-256 fingerprints (lower-case hex of the DER) of the Cloudflare Origin CA roots
     // (rules/origin_ca.hpp): TrustFacts::origin_ca_loaded says whether a loaded anchor has one.
     std::vector<std::string> origin_ca_fingerprints;
+    // Other edges' offers (rules/edges.hpp), by edge id; the scanner has a GnuTLS priority for
+    // "cloudfront" only (TlsContext::offer_priority: an unknown id is a std::invalid_argument).
+    // After the default handshake of an address answered in TLS, one more handshake per offer
+    // on a fresh connection, under the same deadline, when offer_needed(id, probe) says its
+    // outcome could differ: recorded in Probe::offers. Empty: the default handshake only.
+    std::vector<std::string> other_offers;
+    std::function<bool(const std::string& offer, const Probe& probe)> offer_needed;
     // Tests only: called on a scanner thread before each origin is scanned, to inject a
     // failure (whatever it throws fails the scan as a throwing sink would). Empty in the app.
     std::function<void(std::size_t index, const Origin& origin)> test_hook;

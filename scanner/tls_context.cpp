@@ -37,6 +37,18 @@ constexpr const char* edge_priority =
     "-MAC-ALL:+AEAD:+SHA1:+SHA384:"
     "-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1";
 
+// CloudFront's documented origin offer, rules/edges.cpp cloudfront_suites (TLS 1.0-1.2, no
+// TLS 1.3; RC4-MD5 is in the table, hence ARCFOUR and MD5). GnuTLS's combinations add suites
+// the table lacks: ECDHE-{ECDSA,RSA}-DES-CBC3-SHA, ECDHE-{ECDSA,RSA}-RC4-SHA, RC4-SHA,
+// AES{128,256}-GCM-SHA{256,384} and AES{128,256}-SHA256 (RSA key exchange). An origin that
+// picks one of them is judged by the table: no-shared-cipher, never https-only.
+constexpr const char* cloudfront_priority =
+    "NORMAL:-VERS-ALL:+VERS-TLS1.2:+VERS-TLS1.1:+VERS-TLS1.0:"
+    "-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:+RSA:"
+    "-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+AES-256-CBC:+AES-128-CBC:+3DES-CBC:+ARCFOUR-128:"
+    "-MAC-ALL:+AEAD:+SHA384:+SHA256:+SHA1:+MD5:"
+    "-GROUP-ALL:+GROUP-SECP256R1:+GROUP-SECP384R1:+GROUP-X25519";
+
 // Only when the edge's offer is refused: a broad offer, to say what the origin does speak.
 // No FFDHE groups, so that a DHE server sends its own parameters (RFC 7919 lets it refuse DHE
 // to a client that lists only groups it lacks) and a weak prime can be named.
@@ -261,6 +273,8 @@ TlsContext::TlsContext(const std::vector<std::string>& ca_files, bool system_tru
     priority_.reset(prio);
     check_gnutls(gnutls_priority_init2(&prio, broad_offer_priority, nullptr, 0), "broad priority");
     broad_priority_.reset(prio);
+    check_gnutls(gnutls_priority_init2(&prio, cloudfront_priority, nullptr, 0), "CloudFront priority");
+    cloudfront_priority_.reset(prio);
 
     gnutls_x509_trust_list_t trust;
     check_gnutls(gnutls_x509_trust_list_init(&trust, 0), "trust list");
@@ -284,6 +298,10 @@ TlsContext::TlsContext(const std::vector<std::string>& ca_files, bool system_tru
         throw TrustError(system_trust ? "no trust anchors: the system trust store is empty; give --ca-file"
                                       : "no trust anchors: --no-system-trust needs --ca-file");
     origin_ca_loaded_ = has_anchor_with(trust, origin_ca_fingerprints);
+}
+
+gnutls_priority_t TlsContext::offer_priority(std::string_view edge) const {
+    return edge == "cloudfront" ? cloudfront_priority_.get() : nullptr;
 }
 
 TrustFacts TlsContext::verify(const std::vector<CrtPtr>& chain) const {

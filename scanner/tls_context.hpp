@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/observation.hpp"
@@ -47,6 +48,8 @@ public:
     gnutls_certificate_credentials_t credentials() const { return creds_.get(); }
     gnutls_priority_t priority() const { return priority_.get(); }  // the edge's offer
     gnutls_priority_t broad_priority() const { return broad_priority_.get(); }  // what else an origin speaks
+    // Another edge's offer ("cloudfront"); nullptr for an edge without one of its own.
+    gnutls_priority_t offer_priority(std::string_view edge) const;
     // The client certificate to present; null when none was configured.
     const ClientIdentity* client_identity() const { return client_.chain.empty() ? nullptr : &client_; }
 
@@ -59,6 +62,7 @@ private:
     CredsPtr creds_;
     PriorityPtr priority_;
     PriorityPtr broad_priority_;
+    PriorityPtr cloudfront_priority_;
     TrustPtr trust_;
     ClientIdentity client_;
     bool origin_ca_loaded_ = false;

@@ -65,7 +65,7 @@ TEST_CASE("an address in --edge-ranges is never connected to", "[edge-ranges]") 
         CHECK(observed.probes[0].timings.connect_ms == 0);
         CHECK(edge.accepted() == 0);
 
-        OriginResult result{0, o, true, observed, {}, {}};
+        OriginResult result{0, o, true, observed, {}, {}, {}};
         rules::Policy policy;
         ScanSettings settings;
         rules::Judge judge(policy, nullptr, settings, hostile::unix_now());

@@ -62,6 +62,7 @@ const std::pair<Reason, std::string_view> reason_words[] = {
     {Reason::edge_address, "edge-address"},
     {Reason::no_shared_cipher, "no-shared-cipher"},
     {Reason::no_shared_protocol, "no-shared-protocol"},
+    {Reason::chain_misordered, "chain-misordered"},
     {Reason::not_scanned, "not-scanned"},
 };
 

@@ -136,7 +136,7 @@ TEST_CASE("parse_policy: semantic errors name the path", "[rules][policy]") {
         {R"({"rules": [1]})", "rules.json: rules[0]: expected an object, got number"},
         {R"({"rules": [{"min_mode": "full"}]})", "rules.json: rules[0]: missing key \"match\""},
         {R"({"rules": [{"match": "a.example", "min-mode": "full"}]})",
-         "rules.json: rules[0]: unknown key \"min-mode\" (expected match, min_mode, pins, client_auth)"},
+         "rules.json: rules[0]: unknown key \"min-mode\" (expected match, min_mode, pins, client_auth, edge_min_mode, cert_hostname)"},
         {R"({"rules": [{"match": "a.example", "min_mode": "full", "min_mode": "strict"}]})",
          "rules.json: duplicate key \"min_mode\""},
         {R"({"rules": [{"match": 7}]})", "rules.json: rules[0].match: expected a string, got number"},
