@@ -355,6 +355,9 @@ int scan_command(const std::vector<std::string>& args) {
     scanner::ScannerOptions options = scanner_options(settings, cli.edge_ranges_file);  // EdgeRangesError: exit 2
     options.client_cert = cli.client_cert;
     options.client_key = cli.client_key;
+    rules::ClientIdentities by_rule = rules::client_identities(policy);  // policy outlives the scan
+    options.origin_client_identities = std::move(by_rule.pairs);
+    options.client_identity_of = std::move(by_rule.of_origin);
 #ifdef ORIGINSCAN_TEST_HOOKS
     options.test_hook = test_hook_from_env();
 #endif

@@ -74,6 +74,8 @@ class Checker {
 public:
     explicit Checker(std::string_view source) : source_(source) {}
 
+    std::string_view source() const { return source_; }
+
     [[noreturn]] void fail(std::string_view where, std::string_view why) const {
         throw PolicyError(std::string(source_) + ": " + std::string(where) + ": " +
                           std::string(why));
@@ -150,9 +152,21 @@ std::string pattern_problem(const std::string& pattern) {
 constexpr std::string_view base64_alphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+// A path a rules file names: as is when absolute, or when the rules came from stdin; else
+// beside the rules file, as a configuration file's paths are read.
+std::string beside(std::string_view rules_file, const std::string& path) {
+    if (path.front() == '/' || rules_file == "-" || rules_file.empty()) return path;
+    const auto slash = rules_file.rfind('/');
+    if (slash == std::string_view::npos) return path;
+    return std::string(rules_file.substr(0, slash + 1)) + path;
+}
+
 Rule parse_rule(const json& item, const std::string& where, const Checker& check) {
     check.expect_type(item, json::value_t::object, "an object", where);
-    check.only_keys(item, {"match", "min_mode", "pins", "client_auth", "edge_min_mode", "cert_hostname"}, where);
+    check.only_keys(item,
+                    {"match", "min_mode", "pins", "client_auth", "edge_min_mode", "cert_hostname", "client_cert",
+                     "client_key"},
+                    where);
 
     Rule rule;
     const auto match = item.find("match");
@@ -226,6 +240,17 @@ Rule parse_rule(const json& item, const std::string& where, const Checker& check
             check.fail(where + ".client_auth",
                        "unknown value " + inert_quoted(text) + " (expected required, optional)");
     }
+    for (const auto& [key, out] : {std::pair<const char*, std::string*>{"client_cert", &rule.client_cert},
+                                   std::pair<const char*, std::string*>{"client_key", &rule.client_key}}) {
+        const auto path = item.find(key);
+        if (path == item.end()) continue;
+        const std::string at = where + "." + key;
+        check.expect_type(*path, json::value_t::string, "a string", at);
+        if (path->get<std::string>().empty()) check.fail(at, "an empty path");
+        *out = beside(check.source(), path->get<std::string>());
+    }
+    if (rule.client_cert.empty() != rule.client_key.empty())
+        check.fail(where, rule.client_cert.empty() ? "client_key needs client_cert" : "client_cert needs client_key");
     return rule;
 }
 
@@ -287,6 +312,28 @@ Policy parse_policy(std::string_view text, std::string_view source) {
         policy.rules.push_back(std::move(rule));
     }
     return policy;
+}
+
+ClientIdentities client_identities(const Policy& policy) {
+    ClientIdentities out;
+    std::vector<std::optional<std::size_t>> of_rule;
+    for (const auto& rule : policy.rules) {
+        std::optional<std::size_t> which;
+        if (!rule.client_cert.empty()) {
+            const std::pair<std::string, std::string> pair{rule.client_cert, rule.client_key};
+            const auto it = std::find(out.pairs.begin(), out.pairs.end(), pair);
+            which = static_cast<std::size_t>(it - out.pairs.begin());
+            if (it == out.pairs.end()) out.pairs.push_back(pair);
+        }
+        of_rule.push_back(which);
+    }
+    if (out.pairs.empty()) return out;
+    out.of_origin = [&policy, of_rule = std::move(of_rule)](const Origin& origin) {
+        const Rule* rule = match_rule(policy, origin.name);
+        return rule == nullptr ? std::optional<std::size_t>{}
+                               : of_rule[static_cast<std::size_t>(rule - policy.rules.data())];
+    };
+    return out;
 }
 
 const Rule* match_rule(const Policy& policy, std::string_view name) {

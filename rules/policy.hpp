@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -32,6 +33,11 @@ struct Rule {
     // "cert_hostname": the name the edges that can verify another one check the leaf against
     // (Fastly ssl_cert_hostname, Akamai customValidCnValues, Azure CustomCertificateSubject).
     std::string cert_hostname;
+    // "client_cert" / "client_key": the PEM pair this origin is shown when it asks for a client
+    // certificate (per-hostname Authenticated Origin Pulls), instead of --client-cert. Both or
+    // neither; a relative path is taken beside the rules file.
+    std::string client_cert;
+    std::string client_key;
 };
 
 struct Policy {
@@ -49,6 +55,16 @@ Policy parse_policy(std::string_view text, std::string_view source);
 // The rule for a name: exact beats wildcard, among wildcards the longest suffix wins.
 // "*.example.com" matches "a.example.com" and "a.b.example.com", not "example.com".
 const Rule* match_rule(const Policy& policy, std::string_view name);
+
+// The distinct client_cert/client_key pairs of the rules (what the scanner loads once), and
+// which one an origin is shown: the pair of the rule that matches its name (nullopt: none,
+// --client-cert applies). `of_origin` refers to `policy`, which must outlive it; it is a pure
+// lookup, safe from any thread.
+struct ClientIdentities {
+    std::vector<std::pair<std::string, std::string>> pairs;
+    std::function<std::optional<std::size_t>(const Origin&)> of_origin;
+};
+ClientIdentities client_identities(const Policy& policy);
 
 // "sha256/" + base64 of 32 bytes (44 characters, one '=' of padding).
 bool is_valid_pin(std::string_view pin);

@@ -386,7 +386,7 @@ struct Scanner::Impl {
     explicit Impl(ScannerOptions o)
         : options(std::move(o)),
           tls(options.ca_files, options.system_trust, options.origin_ca_fingerprints, options.client_cert,
-              options.client_key) {}
+              options.client_key, options.origin_client_identities) {}
 
     awaitable<void> worker(ThreadState& ts);
     awaitable<void> stop_watch(ThreadState& ts);
@@ -919,7 +919,8 @@ awaitable<bool> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, P
     gnutls_transport_set_pull_timeout_function(raw, &MemoryTransport::pull_timeout);
     gnutls_handshake_set_timeout(raw, 0);  // the origin deadline is the only clock
     SessionState hooked;
-    hooked.client = tls.client_identity();
+    hooked.client = tls.client_identity(options.client_identity_of ? options.client_identity_of(origin)
+                                                                   : std::optional<std::size_t>{});
     std::string& refusal = hooked.refusal;
     gnutls_session_set_ptr(raw, &hooked);
     gnutls_handshake_set_hook_function(raw, GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_PRE, &inspect_server_messages);

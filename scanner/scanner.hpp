@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -24,6 +25,12 @@ struct ScannerOptions {
     // PEM files, both or neither.
     std::string client_cert;
     std::string client_key;
+    // Per-origin client certificates (the rules' `client_cert`/`client_key`, per-hostname
+    // Authenticated Origin Pulls): the PEM pairs, loaded once, and which one an origin
+    // presents (an index into them; nullopt: the one above, if any). Called from every
+    // scanner thread: it must be thread-safe (a pure lookup).
+    std::vector<std::pair<std::string, std::string>> origin_client_identities;
+    std::function<std::optional<std::size_t>(const Origin&)> client_identity_of;
     unsigned concurrency = 256;         // connections in flight, all threads together; an
                                         // origin probing 3 addresses at once takes 3
     std::chrono::milliseconds timeout{10'000};  // the deadline of each attempt (see retries)

@@ -57,8 +57,8 @@ constexpr const char* broad_offer_priority = "NORMAL:-GROUP-DH-ALL:+VERS-TLS1.1:
 constexpr std::size_t max_pem_file_bytes = 64u << 20;
 
 // A PEM file an option names; errors say "OPTION PATH: why".
-std::string read_pem_file(const char* option, const std::string& path) {
-    const std::string where = std::string(option) + " " + path + ": ";
+std::string read_pem_file(const std::string& option, const std::string& path) {
+    const std::string where = option + " " + path + ": ";
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) throw TrustError(where + std::strerror(errno));
     if (S_ISDIR(st.st_mode)) throw TrustError(where + "is a directory");
@@ -92,26 +92,28 @@ int present_client_identity(gnutls_session_t session, const gnutls_datum_t*, int
 }
 
 // --client-cert (a PEM chain, leaf first) and --client-key (its PEM key), both or neither.
-void load_client_identity(ClientIdentity& identity, const std::string& cert_path, const std::string& key_path) {
+// `cert_what`, `key_what`: how the messages name them ("--client-cert", a rule's "client_cert").
+void load_client_identity(ClientIdentity& identity, const std::string& cert_path, const std::string& key_path,
+                          const std::string& cert_what = "--client-cert", const std::string& key_what = "--client-key") {
     if (cert_path.empty() != key_path.empty())
-        throw TrustError(cert_path.empty() ? "--client-key needs --client-cert" : "--client-cert needs --client-key");
+        throw TrustError(cert_path.empty() ? key_what + " needs " + cert_what : cert_what + " needs " + key_what);
     if (cert_path.empty()) return;
-    const std::string cert_text = read_pem_file("--client-cert", cert_path);
-    const std::string key_text = read_pem_file("--client-key", key_path);
+    const std::string cert_text = read_pem_file(cert_what, cert_path);
+    const std::string key_text = read_pem_file(key_what, key_path);
     std::vector<gnutls_pcert_st> chain(16);
     unsigned count = static_cast<unsigned>(chain.size());
     const gnutls_datum_t cert_pem = datum_of(cert_text);
     if (int r = gnutls_pcert_list_import_x509_raw(chain.data(), &count, &cert_pem, GNUTLS_X509_FMT_PEM, 0); r < 0)
-        throw TrustError("--client-cert " + cert_path + ": " + gnutls_error_text(r));
+        throw TrustError(cert_what + " " + cert_path + ": " + gnutls_error_text(r));
     chain.resize(count);
     identity.chain = std::move(chain);
-    if (identity.chain.empty()) throw TrustError("--client-cert " + cert_path + ": no PEM certificate in it");
+    if (identity.chain.empty()) throw TrustError(cert_what + " " + cert_path + ": no PEM certificate in it");
     gnutls_privkey_t key;
     check_gnutls(gnutls_privkey_init(&key), "private key");
     identity.key.reset(key);
     const gnutls_datum_t key_pem = datum_of(key_text);
     if (int r = gnutls_privkey_import_x509_raw(key, &key_pem, GNUTLS_X509_FMT_PEM, nullptr, 0); r < 0)
-        throw TrustError("--client-key " + key_path + ": " + gnutls_error_text(r));
+        throw TrustError(key_what + " " + key_path + ": " + gnutls_error_text(r));
     // The key must be the leaf's, or every origin would refuse the CertificateVerify.
     gnutls_pubkey_t leaf_key = identity.chain.front().pubkey;
     unsigned char probe[32] = {1};
@@ -121,7 +123,7 @@ void load_client_identity(ClientIdentity& identity, const std::string& cert_path
         gnutls_pk_to_sign(static_cast<gnutls_pk_algorithm_t>(gnutls_privkey_get_pk_algorithm(key, nullptr)), GNUTLS_DIG_SHA256);
     if (gnutls_privkey_sign_data2(key, algorithm, 0, &data, &signature.d) < 0 ||
         gnutls_pubkey_verify_data2(leaf_key, algorithm, 0, &data, &signature.d) < 0)
-        throw TrustError("--client-key " + key_path + ": not the key of the --client-cert certificate");
+        throw TrustError(key_what + " " + key_path + ": not the key of the " + cert_what + " certificate");
 }
 
 std::string hex(const unsigned char* data, std::size_t size) {
@@ -261,11 +263,16 @@ ClientIdentity::~ClientIdentity() {
 
 TlsContext::TlsContext(const std::vector<std::string>& ca_files, bool system_trust,
                        const std::vector<std::string>& origin_ca_fingerprints, const std::string& client_cert,
-                       const std::string& client_key) {
+                       const std::string& client_key,
+                       const std::vector<std::pair<std::string, std::string>>& origin_client_identities) {
     gnutls_certificate_credentials_t creds;
     check_gnutls(gnutls_certificate_allocate_credentials(&creds), "credentials");
     creds_.reset(creds);
     load_client_identity(client_, client_cert, client_key);
+    for (const auto& [cert, key] : origin_client_identities) {
+        origin_clients_.push_back(std::make_unique<ClientIdentity>());
+        load_client_identity(*origin_clients_.back(), cert, key, "rules client_cert", "rules client_key");
+    }
     gnutls_certificate_set_retrieve_function2(creds, &present_client_identity);
 
     gnutls_priority_t prio;

@@ -43,7 +43,8 @@ public:
     // roots; whether any loaded anchor has one goes into every TrustFacts (origin_ca_loaded).
     TlsContext(const std::vector<std::string>& ca_files, bool system_trust,
                const std::vector<std::string>& origin_ca_fingerprints = {}, const std::string& client_cert = {},
-               const std::string& client_key = {});
+               const std::string& client_key = {},
+               const std::vector<std::pair<std::string, std::string>>& origin_client_identities = {});
 
     gnutls_certificate_credentials_t credentials() const { return creds_.get(); }
     gnutls_priority_t priority() const { return priority_.get(); }  // the edge's offer
@@ -52,6 +53,10 @@ public:
     gnutls_priority_t offer_priority(std::string_view edge) const;
     // The client certificate to present; null when none was configured.
     const ClientIdentity* client_identity() const { return client_.chain.empty() ? nullptr : &client_; }
+    // One of `origin_client_identities` (by index); nullopt or out of range: client_identity().
+    const ClientIdentity* client_identity(std::optional<std::size_t> which) const {
+        return which && *which < origin_clients_.size() ? origin_clients_[*which].get() : client_identity();
+    }
 
     // Verifies the presented chain (leaf first) for the TLS-server purpose; time and name are
     // not checked here (rules/ judges both). Fills trust, chain_in_order, and the path with
@@ -65,6 +70,7 @@ private:
     PriorityPtr cloudfront_priority_;
     TrustPtr trust_;
     ClientIdentity client_;
+    std::vector<std::unique_ptr<ClientIdentity>> origin_clients_;
     bool origin_ca_loaded_ = false;
 };
 

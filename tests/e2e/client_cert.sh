@@ -57,6 +57,27 @@ check "... violation client-auth-missing" test \
 scan closed --rules "$tmp/auth.json" --origin "$aop"
 check "client_auth required, the origin that asks: exit 0 (got $status)" test "$status" -eq 0
 
+# Per-hostname AOP: the rule's pair (relative, beside the rules file) for client-cert.demo.test,
+# --client-cert (another CA's, refused there) for the rest.
+mkdir -p "$tmp/ci/aop"
+cp "$FIXTURE_DIR/client-leaf.pem" "$FIXTURE_DIR/client-leaf.key" "$tmp/ci/aop/"
+printf '{"rules": [{"match": "client-cert.demo.test", "client_cert": "aop/client-leaf.pem", "client_key": "aop/client-leaf.key"}]}\n' \
+    >"$tmp/ci/rules.json"
+scan per-rule "${wrong[@]}" --rules "$tmp/ci/rules.json" --origin "$aop" --origin "$good"
+check "rules client_cert: the rule's certificate is presented and accepted: exit 0 (got $status)" test "$status" -eq 0
+check "... client-cert.demo.test ca-trusted, strict, presented, not rejected" test \
+    "$(field "$tmp/per-rule.json" '(o["class"], o["allowed_mode"], o["reasons"], o["tls"]["client_cert_presented"], o["tls"]["client_cert_rejected"])')" \
+    = "('ca-trusted', 'strict', [], True, False)"
+printf '{"rules": [{"match": "client-cert.demo.test", "client_cert": "aop/client-leaf.pem"}]}\n' >"$tmp/ci/half.json"
+scan rule-half --rules "$tmp/ci/half.json" --origin "$aop"
+check "a rule's client_cert without client_key: exit 2 (got $status)" test "$status" -eq 2
+check "... said with the rule's place" grep -q "rules\[0\]: client_cert needs client_key" "$tmp/rule-half.err"
+printf '{"rules": [{"match": "client-cert.demo.test", "client_cert": "aop/none.pem", "client_key": "aop/client-leaf.key"}]}\n' \
+    >"$tmp/ci/missing.json"
+scan rule-missing --rules "$tmp/ci/missing.json" --origin "$aop"
+check "a rule's unreadable client_cert: exit 2, named (got $status)" \
+    grep -q "rules client_cert $tmp/ci/aop/none.pem" "$tmp/rule-missing.err"
+
 scan half --client-cert "$FIXTURE_DIR/client-leaf.pem" --origin "$aop"
 check "--client-cert without --client-key: exit 2 (got $status)" test "$status" -eq 2
 check "... said" grep -q -- "--client-cert needs --client-key" "$tmp/half.err"

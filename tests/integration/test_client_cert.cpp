@@ -175,4 +175,48 @@ TEST_CASE("in-process origins refusing the presented certificate with an alert, 
     }
 }
 
+TEST_CASE("rules client_cert/client_key: each origin is shown its rule's certificate", "[nginx][aop]") {
+    const LoopbackOrigins& fx = LoopbackOrigins::get();
+    const std::string dir = fx.var("FIXTURE_DIR");
+    // Relative paths, taken beside the rules file (which need not exist: only its place counts).
+    const rules::Policy policy = rules::parse_policy(
+        R"({"rules": [{"match": "client-cert.demo.test", "client_cert": "client-leaf.pem", "client_key": "client-leaf.key"},
+                      {"match": "*.demo.test", "min_mode": "full"}]})",
+        dir + "/rules.json");
+    const rules::ClientIdentities by_rule = rules::client_identities(policy);
+    REQUIRE(by_rule.pairs.size() == 1);
+    CHECK(by_rule.pairs.front().first == dir + "/client-leaf.pem");
+
+    // --client-cert is another CA's certificate, which nginx refuses: only the rule's is right.
+    auto options = client_options(fx.var("CA_FILE"), {dir + "/good-leaf.pem", dir + "/good-leaf.key"});
+    options.origin_client_identities = by_rule.pairs;
+    options.client_identity_of = by_rule.of_origin;
+    scanner::Scanner scanner(options);
+    const auto scan = [&](const std::string& prefix) {
+        auto parsed = parse_origin_spec(fx.row(prefix).spec);
+        REQUIRE(std::holds_alternative<Origin>(parsed));
+        return scanner.scan_one(std::get<Origin>(parsed));
+    };
+    const Observation seen = scan("client-cert.");
+    const TlsFacts& tls = tls_of(seen);
+    INFO(tls.error);
+    CHECK(tls.client_cert_presented);
+    CHECK_FALSE(tls.client_cert_rejected);
+    CHECK(reasons_of(rules::classify(seen, now())).empty());
+
+    // Without the rule's pair the same origin is shown --client-cert, and refuses it.
+    auto global_only = client_options(fx.var("CA_FILE"), {dir + "/good-leaf.pem", dir + "/good-leaf.key"});
+    scanner::Scanner plain(global_only);
+    auto parsed = parse_origin_spec(fx.row("client-cert.").spec);
+    REQUIRE(std::holds_alternative<Origin>(parsed));
+    CHECK(reasons_of(rules::classify(plain.scan_one(std::get<Origin>(parsed)), now())) == "client-cert-rejected");
+
+    SECTION("a rule's unreadable or mismatched pair is refused before any connection, named as the rule's") {
+        options.origin_client_identities = {{dir + "/client-leaf.pem", dir + "/good-leaf.key"}};
+        CHECK_THROWS_WITH(scanner::Scanner(options), Catch::Contains("not the key of the rules client_cert"));
+        options.origin_client_identities = {{dir + "/no-such.pem", dir + "/client-leaf.key"}};
+        CHECK_THROWS_WITH(scanner::Scanner(options), Catch::Contains("rules client_cert " + dir + "/no-such.pem"));
+    }
+}
+
 }  // namespace originscan

@@ -17,6 +17,8 @@ using originscan::rules::is_valid_pin;
 using originscan::rules::match_rule;
 using originscan::rules::parse_policy;
 using originscan::rules::Policy;
+using originscan::rules::client_identities;
+using originscan::rules::ClientIdentities;
 using originscan::rules::PolicyError;
 
 namespace {
@@ -136,7 +138,13 @@ TEST_CASE("parse_policy: semantic errors name the path", "[rules][policy]") {
         {R"({"rules": [1]})", "rules.json: rules[0]: expected an object, got number"},
         {R"({"rules": [{"min_mode": "full"}]})", "rules.json: rules[0]: missing key \"match\""},
         {R"({"rules": [{"match": "a.example", "min-mode": "full"}]})",
-         "rules.json: rules[0]: unknown key \"min-mode\" (expected match, min_mode, pins, client_auth, edge_min_mode, cert_hostname)"},
+         "rules.json: rules[0]: unknown key \"min-mode\" (expected match, min_mode, pins, client_auth, edge_min_mode, cert_hostname, client_cert, client_key)"},
+        {R"({"rules": [{"match": "a.example", "client_cert": "c.pem"}]})", "rules.json: rules[0]: client_cert needs client_key"},
+        {R"({"rules": [{"match": "a.example", "client_key": "c.key"}]})", "rules.json: rules[0]: client_key needs client_cert"},
+        {R"({"rules": [{"match": "a.example", "client_cert": "", "client_key": "c.key"}]})",
+         "rules.json: rules[0].client_cert: an empty path"},
+        {R"({"rules": [{"match": "a.example", "client_cert": 1, "client_key": "c.key"}]})",
+         "rules.json: rules[0].client_cert: expected a string, got number"},
         {R"({"rules": [{"match": "a.example", "min_mode": "full", "min_mode": "strict"}]})",
          "rules.json: duplicate key \"min_mode\""},
         {R"({"rules": [{"match": 7}]})", "rules.json: rules[0].match: expected a string, got number"},
@@ -164,6 +172,39 @@ TEST_CASE("parse_policy: semantic errors name the path", "[rules][policy]") {
         INFO(row.text);
         CHECK_THAT(error_of(row.text), Catch::Contains(row.message));
     }
+}
+
+TEST_CASE("parse_policy: client_cert/client_key beside the rules file, one pair loaded once per distinct pair",
+          "[rules][policy][aop]") {
+    const std::string text = R"({"rules": [
+        {"match": "a.example", "client_cert": "aop/a.pem", "client_key": "aop/a.key"},
+        {"match": "*.b.example", "client_cert": "/etc/aop/b.pem", "client_key": "/etc/aop/b.key"},
+        {"match": "c.example", "client_cert": "aop/a.pem", "client_key": "aop/a.key"},
+        {"match": "*.example", "min_mode": "full"}]})";
+    struct Row {
+        std::string source, a_cert;
+    };
+    for (const Row& row : {Row{"/srv/ci/rules.json", "/srv/ci/aop/a.pem"}, Row{"ci/rules.json", "ci/aop/a.pem"},
+                           Row{"rules.json", "aop/a.pem"}, Row{"-", "aop/a.pem"}}) {
+        INFO(row.source);
+        const Policy policy = parse_policy(text, row.source);
+        CHECK(policy.rules[0].client_cert == row.a_cert);
+        CHECK(policy.rules[1].client_key == "/etc/aop/b.key");  // absolute: as written
+        const ClientIdentities ids = client_identities(policy);
+        REQUIRE(ids.pairs.size() == 2);  // a.example and c.example share one
+        CHECK(ids.pairs[0].first == row.a_cert);
+        const auto which = [&](const char* name) {
+            Origin origin;
+            origin.name = name;
+            return ids.of_origin(origin);
+        };
+        CHECK(which("a.example") == std::optional<std::size_t>{0});
+        CHECK(which("C.Example.") == std::optional<std::size_t>{0});
+        CHECK(which("x.b.example") == std::optional<std::size_t>{1});
+        CHECK(which("d.example") == std::nullopt);  // its rule names no certificate
+        CHECK(which("other.test") == std::nullopt);  // no rule
+    }
+    CHECK_FALSE(client_identities(parse_policy(R"({"rules": [{"match": "a.example"}]})", "r.json")).of_origin);
 }
 
 TEST_CASE("parse_policy: messages show text from the file inert", "[rules][policy]") {

@@ -140,7 +140,7 @@ TEST_CASE("judge: violations and change", "[rules][verdict]") {
     for (const auto& row : rows) {
         INFO(row.name);
         const OriginResult result = result_of("origin.example.com", row.observation);
-        Rule rule{"origin.example.com", row.min_mode, {}, false, {}, {}};
+        Rule rule{"origin.example.com", row.min_mode, {}, false, {}, {}, {}, {}};
         ScanSettings settings;
         settings.fail_on = row.fail_on;
         settings.expiry_days = 14;
@@ -156,7 +156,7 @@ TEST_CASE("judge: violations and change", "[rules][verdict]") {
 TEST_CASE("judge: pins and pin-mismatch", "[rules][verdict][pins]") {
     OriginResult result = result_of("origin.example.com", observed(trusted_tls()));
     result.classification = rules::classify(result.observation, now, {pin_other});
-    const Rule rule{"origin.example.com", EdgeMode::strict, {pin_other}, false, {}, {}};
+    const Rule rule{"origin.example.com", EdgeMode::strict, {pin_other}, false, {}, {}, {}, {}};
     const Verdict verdict = judge(result, &rule, false, std::nullopt, ScanSettings{}, now);
     CHECK(verdict.pins == std::vector<std::string>{pin_other});
     CHECK(names(verdict.violations) == std::vector<std::string>{"pin-mismatch"});
