@@ -53,6 +53,13 @@ struct EdgeJudgement {
     std::string setting;  // in the edge's own words, e.g. "https-only"; "none" when none works
     int rank = 0;         // 0 none, 1 plaintext, 2 TLS unauthenticated, 3 TLS authenticated
     std::vector<Reason> reasons;  // sorted by enum order, no duplicates
+    // The verdict's part for this edge (rules/verdict.cpp): the rule's edge_min_mode for it and
+    // the baseline's setting (empty: none); below it, or a lower rank than the baseline's, is
+    // the origin's below-required or downgrade.
+    std::string required_setting;
+    std::string baseline_setting;
+    bool below_required = false;
+    bool downgraded = false;
 };
 
 struct OriginResult {

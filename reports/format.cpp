@@ -123,15 +123,33 @@ std::string violation_message(const OriginResult& result, Violation violation,
     std::string out(to_string(violation));
     out += ": ";
     switch (violation) {
-        case Violation::below_required:
-            out += "allowed mode " + mode + " is below the required " +
-                   std::string(v.required_mode ? to_string(*v.required_mode) : "mode");
+        case Violation::below_required: {
+            // Cloudflare's part when its min_mode is not met, then each other edge's (--edge).
+            std::string parts;
+            const bool own = v.required_mode && c.mode < *v.required_mode;
+            if (own || std::none_of(result.edges.begin(), result.edges.end(),
+                                    [](const EdgeJudgement& e) { return e.below_required; }))
+                parts = "allowed mode " + mode + " is below the required " +
+                        std::string(v.required_mode ? to_string(*v.required_mode) : "mode");
+            for (const auto& e : result.edges)
+                if (e.below_required)
+                    parts += (parts.empty() ? "" : "; ") + e.edge + " allows " + e.setting + ", below the required " +
+                             e.required_setting;
+            out += parts;
             break;
-        case Violation::downgrade:
-            out += "allowed mode fell from " +
-                   std::string(v.baseline_mode ? to_string(*v.baseline_mode) : "the baseline's") +
-                   " to " + mode;
+        }
+        case Violation::downgrade: {
+            std::string parts;
+            if (v.change == Change::downgrade ||
+                std::none_of(result.edges.begin(), result.edges.end(), [](const EdgeJudgement& e) { return e.downgraded; }))
+                parts = "allowed mode fell from " +
+                        std::string(v.baseline_mode ? to_string(*v.baseline_mode) : "the baseline's") + " to " + mode;
+            for (const auto& e : result.edges)
+                if (e.downgraded)
+                    parts += (parts.empty() ? "" : "; ") + e.edge + " fell from " + e.baseline_setting + " to " + e.setting;
+            out += parts;
             break;
+        }
         case Violation::pin_mismatch:
             out += v.pins.size() == 1
                        ? "the configured pin matches no certificate the origin presented"

@@ -174,6 +174,8 @@ ordered edge_json(const EdgeJudgement& e) {
     out["setting"] = e.setting;
     out["rank"] = e.rank;
     out["reasons"] = enum_list(e.reasons);
+    if (!e.required_setting.empty()) out["required_setting"] = e.required_setting;
+    if (!e.baseline_setting.empty()) out["baseline_setting"] = e.baseline_setting;
     return out;
 }
 

@@ -94,9 +94,11 @@ public:
 
 private:
     void judge(OriginResult& result, bool classified);
-    void judge_edges(OriginResult& result, const Rule* rule, bool keep_judged) const;  // the other selected edges
+    void judge_edges(OriginResult& result, const Rule* rule, bool keep_judged,
+                     const std::vector<EdgeJudgement>* baseline_edges) const;  // the other selected edges
     struct Previous {
         std::optional<EdgeMode> mode;  // nullopt: the baseline run never finished it
+        std::vector<EdgeJudgement> edges;  // the other edges' judgements, when it had them
         std::atomic<bool> seen{false};
     };
     const Policy& policy_;

@@ -93,7 +93,10 @@ Judge::Judge(const Policy& policy, const Report* baseline, const ScanSettings& s
         // result for each of its lines). An origin the baseline run never finished has no
         // mode to compare with.
         const auto [it, first] = previous_.try_emplace(identity_of(old.origin));
-        if (first && old.scanned) it->second.mode = old.classification.mode;
+        if (first && old.scanned) {
+            it->second.mode = old.classification.mode;
+            it->second.edges = old.edges;
+        }
     }
 }
 
@@ -104,9 +107,11 @@ void Judge::rejudge(OriginResult& result) { judge(result, /*classified=*/true); 
 void Judge::judge(OriginResult& result, bool classified) {
     const Rule* rule = match_rule(policy_, result.origin.name);
     std::optional<EdgeMode> baseline_mode;
+    const std::vector<EdgeJudgement>* baseline_edges = nullptr;
     if (const auto it = previous_.find(identity_of(result.origin)); it != previous_.end()) {
         it->second.seen.store(true, std::memory_order_relaxed);
         baseline_mode = it->second.mode;
+        baseline_edges = &it->second.edges;
     }
     if (!result.scanned) {
         // Interrupted before this origin finished: nothing to judge, nothing compared; the
@@ -118,7 +123,7 @@ void Judge::judge(OriginResult& result, bool classified) {
             result.verdict.pins = rule->pins;
         }
         result.verdict.baseline_mode = baseline_mode;
-        judge_edges(result, rule, /*keep_judged=*/false);
+        judge_edges(result, rule, /*keep_judged=*/false, nullptr);
         return;
     }
     static const std::vector<std::string> no_pins;
@@ -129,10 +134,11 @@ void Judge::judge(OriginResult& result, bool classified) {
     const bool keep_edges = classified && pins == result.verdict.pins && result.edges.size() == settings_.edges.size();
     if (!classified || pins != result.verdict.pins) result.classification = classify(result.observation, now_, pins);
     result.verdict = rules::judge(result, rule, baseline_ != nullptr, baseline_mode, settings_, now_);
-    judge_edges(result, rule, keep_edges);
+    judge_edges(result, rule, keep_edges, baseline_edges);
 }
 
-void Judge::judge_edges(OriginResult& result, const Rule* rule, bool keep_judged) const {
+void Judge::judge_edges(OriginResult& result, const Rule* rule, bool keep_judged,
+                        const std::vector<EdgeJudgement>* baseline_edges) const {
     if (settings_.edges.size() <= 1) {  // Cloudflare alone: the class and mode say it all
         result.edges.clear();
         return;
@@ -151,7 +157,7 @@ void Judge::judge_edges(OriginResult& result, const Rule* rule, bool keep_judged
     if (!keep_judged) result.edges.clear();
     static const std::vector<std::string> no_pins;
     static const std::string no_name;
-    bool below = false;
+    bool below = false, downgraded = false;
     for (std::size_t i = 0; i < settings_.edges.size(); ++i) {
         const auto& id = settings_.edges[i];
         const EdgeProfile* profile = edge_profile(id);
@@ -159,15 +165,37 @@ void Judge::judge_edges(OriginResult& result, const Rule* rule, bool keep_judged
         if (!keep_judged)
             result.edges.push_back(
                 judge_edge(*profile, result, now_, rule ? rule->pins : no_pins, rule ? rule->cert_hostname : no_name));
-        if (rule == nullptr || !result.scanned) continue;
-        const auto& judged = keep_judged ? result.edges[i] : result.edges.back();
-        for (const auto& [edge, setting] : rule->edge_min_modes)
-            if (edge == id && judged.rank < setting_rank(*profile, setting).value_or(0)) below = true;
+        auto& judged = keep_judged ? result.edges[i] : result.edges.back();
+        judged.required_setting.clear();
+        judged.baseline_setting.clear();
+        judged.below_required = judged.downgraded = false;
+        // Cloudflare's own verdict is the class's mode (rules::judge); here only the others'.
+        if (!result.scanned || id == "cloudflare") continue;
+        if (rule != nullptr)
+            for (const auto& [edge, setting] : rule->edge_min_modes)
+                if (edge == id) {
+                    judged.required_setting = setting;
+                    judged.below_required = judged.rank < setting_rank(*profile, setting).value_or(0);
+                }
+        // The baseline compares per edge too: a lower rank than the baseline's for that edge is
+        // a downgrade, as a lower Cloudflare mode is (a baseline without the edge says nothing).
+        if (baseline_edges != nullptr)
+            for (const auto& old : *baseline_edges)
+                if (old.edge == id) {
+                    judged.baseline_setting = old.setting;
+                    judged.downgraded = judged.rank < old.rank;
+                }
+        below = below || judged.below_required;
+        downgraded = downgraded || judged.downgraded;
     }
-    // One below-required for the origin, whichever edge (or Cloudflare's min_mode) it is.
+    // One below-required (downgrade) for the origin, whichever edge (or Cloudflare's mode) it is.
     auto& violations = result.verdict.violations;
-    if (below && std::find(violations.begin(), violations.end(), Violation::below_required) == violations.end())
-        violations.insert(violations.begin(), Violation::below_required);  // the first in enum order
+    const auto add = [&](Violation v) {
+        if (std::find(violations.begin(), violations.end(), v) != violations.end()) return;
+        violations.insert(std::upper_bound(violations.begin(), violations.end(), v), v);  // enum order
+    };
+    if (below) add(Violation::below_required);
+    if (downgraded) add(Violation::downgrade);
 }
 
 std::vector<RemovedOrigin> Judge::removed() const {

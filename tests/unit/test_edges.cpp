@@ -262,6 +262,7 @@ TEST_CASE("edge profiles: leaf names (RFC 6125)", "[rules][edges]") {
 
 }  // namespace originscan::rules
 
+#include "reports/format.hpp"
 #include "rules/policy.hpp"
 
 namespace originscan::rules {
@@ -317,6 +318,68 @@ TEST_CASE("edge profiles: a rule's edge_min_mode and cert_hostname", "[rules][ed
                             R"({"rules": [{"match": "a.example.com", "cert_hostname": "*.example.com"}]})"}) {
         INFO(bad);
         CHECK_THROWS_AS(parse_policy(bad, "bad.json"), PolicyError);
+    }
+}
+
+using reports::violation_message;
+
+TEST_CASE("edge profiles: the baseline compares per edge; messages name the edge", "[rules][edges][verdict]") {
+    const Policy policy = parse_policy(
+        R"({"rules": [{"match": "www.example.com", "edge_min_mode": {"fastly": "tls-verified"}}]})", "edges.json");
+    ScanSettings settings;
+    settings.edges = {"cloudflare", "cloudfront", "fastly"};
+    // Then: trusted, complete, in order: every edge at its top setting.
+    OriginResult before = result_of(with([](TlsFacts&) {}));
+    {
+        Judge first(policy, nullptr, settings, now);
+        first.judge(before);
+        REQUIRE(before.edges.size() == 3);
+        CHECK(before.edges[1].setting == "https-only");
+        CHECK(before.verdict.violations.empty());
+    }
+    Report baseline;
+    baseline.settings = settings;
+    baseline.origins = {before};
+    Judge judge(policy, &baseline, settings, now);
+
+    SECTION("now misordered: Cloudflare strict as before, CloudFront none: a downgrade for CloudFront") {
+        OriginResult r = result_of(with([](TlsFacts& t) { t.trust.chain_in_order = false; }));
+        judge.judge(r);
+        REQUIRE(r.edges.size() == 3);
+        CHECK(to_string(r.classification.mode) == std::string("strict"));
+        CHECK(r.verdict.change == Change::same);
+        CHECK(r.edges[1].setting == "none");
+        CHECK(r.edges[1].baseline_setting == "https-only");
+        CHECK(r.edges[1].downgraded);
+        CHECK_FALSE(r.edges[2].downgraded);
+        CHECK(r.verdict.violations == std::vector<Violation>{Violation::downgrade});
+        CHECK_THAT(violation_message(r, Violation::downgrade, now, 14),
+                   Catch::StartsWith("downgrade: cloudfront fell from https-only to none"));
+    }
+    SECTION("now self-signed: Cloudflare and every edge fell; Fastly is also below its minimum") {
+        OriginResult r = result_of(with([](TlsFacts& t) {
+            t.chain = {cert("www.example.com", "www.example.com")};
+            t.chain[0].self_issued = t.chain[0].self_signed = true;
+            t.trust = {};
+            t.trust.signer_not_found = true;
+        }));
+        judge.judge(r);
+        CHECK(r.verdict.violations == std::vector<Violation>{Violation::below_required, Violation::downgrade});
+        CHECK_THAT(violation_message(r, Violation::downgrade, now, 14),
+                   Catch::StartsWith("downgrade: allowed mode fell from strict to full; cloudfront fell from "
+                                     "https-only to none; fastly fell from tls-verified to tls-unverified ("));
+        CHECK_THAT(violation_message(r, Violation::below_required, now, 14),
+                   Catch::StartsWith("below-required: fastly allows tls-unverified, below the required tls-verified ("));
+        CHECK(r.edges[2].required_setting == "tls-verified");
+    }
+    SECTION("a baseline without the edges compares Cloudflare's mode only") {
+        Report plain = baseline;
+        plain.origins[0].edges.clear();
+        Judge old_format(policy, &plain, settings, now);
+        OriginResult r = result_of(with([](TlsFacts& t) { t.trust.chain_in_order = false; }));
+        old_format.judge(r);
+        CHECK(r.edges[1].baseline_setting.empty());
+        CHECK(r.verdict.violations.empty());
     }
 }
 
