@@ -267,6 +267,16 @@ TEST_CASE("edge profiles: leaf names (RFC 6125)", "[rules][edges]") {
 
 namespace originscan::rules {
 
+// A self-signed www.example.com, its own issuer: every edge's unauthenticated case.
+auto self_signed_www() {
+    return with([](TlsFacts& t) {
+        t.chain = {cert("www.example.com", "www.example.com")};
+        t.chain[0].self_issued = t.chain[0].self_signed = true;
+        t.trust = {};
+        t.trust.signer_not_found = true;
+    });
+}
+
 TEST_CASE("edge profiles: a rule's edge_min_mode and cert_hostname", "[rules][edges][policy]") {
     const Policy policy = parse_policy(R"({"rules": [
         {"match": "www.example.com", "edge_min_mode": {"cloudfront": "https-only", "fastly": "tls-unverified"},
@@ -280,12 +290,7 @@ TEST_CASE("edge profiles: a rule's edge_min_mode and cert_hostname", "[rules][ed
     settings.edges = {"cloudflare", "cloudfront", "fastly"};
     Judge judge(policy, nullptr, settings, now);
     SECTION("self-signed: Cloudflare full is no violation, CloudFront none is below-required") {
-        OriginResult r = result_of(with([](TlsFacts& t) {
-            t.chain = {cert("www.example.com", "www.example.com")};
-            t.chain[0].self_issued = t.chain[0].self_signed = true;
-            t.trust = {};
-            t.trust.signer_not_found = true;
-        }));
+        OriginResult r = result_of(self_signed_www());
         judge.judge(r);
         REQUIRE(r.edges.size() == 3);
         CHECK(r.edges[1].setting == "none");
@@ -357,12 +362,7 @@ TEST_CASE("edge profiles: the baseline compares per edge; messages name the edge
                    Catch::StartsWith("downgrade: cloudfront fell from https-only to none"));
     }
     SECTION("now self-signed: Cloudflare and every edge fell; Fastly is also below its minimum") {
-        OriginResult r = result_of(with([](TlsFacts& t) {
-            t.chain = {cert("www.example.com", "www.example.com")};
-            t.chain[0].self_issued = t.chain[0].self_signed = true;
-            t.trust = {};
-            t.trust.signer_not_found = true;
-        }));
+        OriginResult r = result_of(self_signed_www());
         judge.judge(r);
         CHECK(r.verdict.violations == std::vector<Violation>{Violation::below_required, Violation::downgrade});
         CHECK_THAT(violation_message(r, Violation::downgrade, now, 14),
