@@ -110,6 +110,9 @@ ordered tls_json(const TlsFacts& tls, std::int64_t judged_at) {
     for (const auto& problem : trust_problems)
         if (tls.trust.*problem.flag) problems.push_back(problem.name);
     out["trust_problems"] = std::move(problems);
+    // Only when true (an Origin CA root was among the anchors): a merge rejudges from this
+    // report, and origin-ca-not-loaded depends on it (rules/origin_ca.hpp).
+    if (tls.trust.origin_ca_loaded) out["origin_ca_loaded"] = true;
     out["name_matches"] = tls.name_matches;
     out["leaf"] = tls.chain.empty() ? ordered(nullptr) : cert_json(tls.chain.front(), judged_at);
     ordered chain = ordered::array();
@@ -548,6 +551,7 @@ public:
                 if (problem.name == name) out.trust.*problem.flag = known = true;
             if (!known) fail(problems_path, "unknown trust problem " + inert_quoted(name));
         }
+        if (t.contains("origin_ca_loaded")) out.trust.origin_ca_loaded = boolean(t, "origin_ca_loaded", where);
         out.name_matches = boolean(t, "name_matches", where);
         const std::string chain_path = member_path(where, "chain");
         const Json& chain = array(t, "chain", where);

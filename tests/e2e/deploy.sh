@@ -76,6 +76,12 @@ need(shards >= 1 and scan.get("completions") == shards and scan.get("parallelism
 script = c["args"][0]
 need('--shards "$SHARDS"' in script and '/reports/shard-$JOB_COMPLETION_INDEX.json' in script and "/list/origins.txt" in script,
      "the scan pod: --shards, its report named by JOB_COMPLETION_INDEX, the list from the ConfigMap")
+run_cm = by.get(("ConfigMap", "originscan-run"))
+need(run_cm and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", run_cm["data"].get("now", "")),
+     "the run's ConfigMap with an RFC 3339 now")
+now_ref = next((e.get("valueFrom", {}).get("configMapKeyRef") for e in c.get("env", []) if e["name"] == "NOW"), None)
+need(now_ref == {"name": "originscan-run", "key": "now"} and '--now "$NOW"' in script,
+     "every shard judges at the run's one time: --now from the originscan-run ConfigMap")
 need('[ "$status" -le 1 ]' in script, "exit 1 (a policy failure) is a written shard report, not a failed pod")
 mounts = {m["mountPath"]: m["name"] for m in c["volumeMounts"]}
 vols = {v["name"]: v for v in pod["volumes"]}

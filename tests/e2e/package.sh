@@ -205,8 +205,8 @@ complete_words() {
 }
 check "completion is registered for originscan" grep -q -- '-F _originscan originscan$' \
     <<<"$(bash -c 'source "$1"; complete -p originscan' _ "$completion")"
-check "completes the command: scan, --help, --version" \
-    test "$(complete_words originscan '' | sort | tr '\n' ' ')" = "--help --version scan "
+check "completes the command: scan, merge, pin, --help, --version" \
+    test "$(complete_words originscan '' | sort | tr '\n' ' ')" = "--help --version merge pin scan "
 check "completes --js to --json" test "$(complete_words originscan scan --js)" = "--json"
 check "--fail-on completes its words" test "$(complete_words originscan scan --fail-on '' | sort | tr '\n' ' ')" = "expiring unreachable "
 check "--fail-on completes after a comma" test "$(complete_words originscan scan --fail-on unreachable,e)" = "unreachable,expiring"
@@ -214,13 +214,26 @@ check "--rules completes file names" test "$(complete_words originscan scan --ru
 check "--json=FILE completes file names" test "$(complete_words originscan scan --json = "$tmp/lists/ot")" = "$tmp/lists/other.txt"
 check "a LIST completes file names" test "$(complete_words originscan scan --progress "$tmp/lists/ot")" = "$tmp/lists/other.txt"
 check "--concurrency (a number) completes nothing" test -z "$(complete_words originscan scan --concurrency '')"
+check "--resolver ADDR[:PORT] (a value) completes nothing" test -z "$(complete_words originscan scan --resolver '')"
+check "--edge completes its words after a comma" \
+    test "$(complete_words originscan scan --edge cloudfront,f)" = "cloudfront,fastly"
 check "nothing after an unknown command" test -z "$(complete_words originscan frobnicate --j)"
-offered=$(complete_words originscan scan -- | sort)
-missing=()
-while read -r option; do
-    grep -qx -- "$option" <<<"$offered" || missing+=("$option")
-done < <("$installed" --help | grep -oE '^  (-[a-z] \[ )?--[a-z][a-z0-9-]*' | grep -oE -- '--[a-z0-9-]+')
-check "completion offers every option of --help${missing[*]:+ (missing: ${missing[*]})}" test ${#missing[@]} -eq 0
+check "merge: --bas completes to --baseline" test "$(complete_words originscan merge --bas)" = "--baseline"
+check "merge: a SHARD.json completes file names" test "$(complete_words originscan merge "$tmp/lists/ot")" = "$tmp/lists/other.txt"
+check "merge: scan's --edge is not offered" test -z "$(complete_words originscan merge --edg)"
+check "pin: --ca completes to --ca-file" test "$(complete_words originscan pin --ca)" = "--ca-file"
+check "pin: an ORIGIN completes nothing" test -z "$(complete_words originscan pin "$tmp/lists/ot")"
+# Every option of each command's --help is offered after that command.
+for command in scan merge pin; do
+    help_args=(--help)
+    [[ $command == scan ]] || help_args=("$command" --help)
+    offered=$(complete_words originscan "$command" -- | sort)
+    missing=()
+    while read -r option; do
+        grep -qx -- "$option" <<<"$offered" || missing+=("$option")
+    done < <("$installed" "${help_args[@]}" | grep -oE '^  (-[a-z] \[ )?--[a-z][a-z0-9-]*' | grep -oE -- '--[a-z0-9-]+')
+    check "completion offers every option of $command --help${missing[*]:+ (missing: ${missing[*]})}" test ${#missing[@]} -eq 0
+done
 
 # --- lintian --------------------------------------------------------------------------------------
 if lintian --fail-on error,warning "$deb" >"$tmp/lintian.out" 2>&1; then

@@ -1,6 +1,7 @@
 // reports/json_report: golden file, round trip, the reader's errors.
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <string>
 
 #include "report_fixture.hpp"
@@ -419,4 +420,32 @@ TEST_CASE("json report: a report without ids reads as a baseline, each id derive
         const Report read = parse_report(edited.dump(), "old.json");
         CHECK(identity_text(identity_of(read.origins[1].origin)) == "good.example.com:8443@127.0.0.1");
     }
+}
+
+TEST_CASE("json report: whether an Origin CA root was loaded is kept for the merge's rejudging", "[json_report]") {
+    Report report = sample_report();
+    std::optional<std::size_t> at;
+    for (std::size_t i = 0; i < report.origins.size() && !at; ++i) {
+        auto& probes = report.origins[i].observation.probes;
+        if (probes.size() == 1)
+            if (auto* t = std::get_if<TlsFacts>(&probes[0].outcome)) {
+                t->trust.origin_ca_loaded = true;
+                at = i;
+            }
+    }
+    REQUIRE(at);
+    const std::string text = render_json(report);
+    const auto json = nlohmann::json::parse(text);
+    CHECK(json["origins"][*at]["tls"]["origin_ca_loaded"] == true);
+    // Only where true: reports without an Origin CA root among the anchors are unchanged.
+    std::size_t written = 0;
+    for (std::size_t p = text.find("\"origin_ca_loaded\""); p != std::string::npos;
+         p = text.find("\"origin_ca_loaded\"", p + 1))
+        ++written;
+    CHECK(written == 1);
+    const Report back = parse_report(text, "report.json");
+    for (std::size_t i = 0; i < back.origins.size(); ++i)
+        for (const auto& p : back.origins[i].observation.probes)
+            if (const auto* t = std::get_if<TlsFacts>(&p.outcome)) CHECK(t->trust.origin_ca_loaded == (i == *at));
+    CHECK(render_json(back) == text);
 }
