@@ -167,6 +167,9 @@ po::options_description scan_options(Cli& cli, RawOptions& raw) {
         ("quiet", po::bool_switch(&cli.quiet), "summary: only the violations and one counts line; no progress")
         ("no-color", po::bool_switch(&cli.no_color), "no colour (also off with NO_COLOR set, TERM=dumb, or not a terminal)")
         ("concurrency", po::value(&s.concurrency)->default_value(256)->value_name("N"), "connections in flight (an origin takes one per address)")
+        ("threads", po::value(&s.threads)->value_name("N"),
+         "event-loop threads (default: the CPUs this process may use, its affinity and cgroup CPU "
+         "quota counted, e.g. a pod's limit)")
         ("timeout", po::value(&s.timeout_s)->default_value(10.0, "10")->value_name("SECONDS"),
          "per-origin deadline in seconds for resolve, connect and handshake: 0.001 to 3600, "
          "rounded to whole milliseconds (less than 1 ms is an error)")
@@ -220,6 +223,7 @@ Cli parse_cli(const std::vector<std::string>& args, bool& help) {
     }
     auto& s = cli.settings;
     if (s.concurrency < 1 || s.concurrency > 100000) throw UsageError("--concurrency must be 1 to 100000");
+    if (vm.count("threads") && (s.threads < 1 || s.threads > 1024)) throw UsageError("--threads must be 1 to 1024");
     if (!(s.timeout_s >= 0.001 && s.timeout_s <= 3600))
         throw UsageError("--timeout must be 0.001 to 3600 seconds (1 ms at least)");
     if (s.retries > 10) throw UsageError("--retries must be 0 to 10");

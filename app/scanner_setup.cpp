@@ -16,6 +16,7 @@ scanner::ScannerOptions scanner_options(const ScanSettings& settings, const std:
     options.ca_files = settings.ca_files;
     options.system_trust = settings.system_trust;
     options.concurrency = settings.concurrency;
+    options.threads = settings.threads;
     options.timeout = std::chrono::milliseconds(std::llround(settings.timeout_s * 1000));
     options.http_port = settings.http_port;
     options.retries = settings.retries;

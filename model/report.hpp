@@ -24,6 +24,7 @@ struct ScanSettings {
     unsigned retries = 1;  // more attempts for a probe the network ended (scanner.hpp)
     std::uint16_t http_port = 80;
     std::string resolver;  // --resolver ADDR[:PORT]; empty: /etc/resolv.conf (not in the report)
+    unsigned threads = 0;  // --threads; 0: the CPUs this process may use (not in the report)
     std::optional<std::int64_t> now;  // --now, Unix seconds
     std::string rules_file;
     std::string baseline_file;

@@ -33,6 +33,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "scanner/cpus.hpp"
 #include "scanner/resolver.hpp"
 #include "scanner/tls_context.hpp"
 
@@ -495,7 +496,7 @@ std::size_t Scanner::scan(OriginSource& source, const StreamSink& sink, const st
     impl.sink = &sink;
     if (expected == 0) return 0;
 
-    unsigned threads = impl.options.threads ? impl.options.threads : std::max(1u, std::thread::hardware_concurrency());
+    unsigned threads = impl.options.threads ? impl.options.threads : usable_cpus();
     const std::size_t requested = std::min<std::size_t>(std::max(1u, impl.options.concurrency), expected);
     rlim_t fd_limit = 0;
     const std::size_t allowance = open_file_allowance(threads, fd_limit);

@@ -43,7 +43,7 @@ struct ScannerOptions {
     // never retried. 0: one attempt. The CLI's default is 1.
     unsigned retries = 0;
     std::uint16_t http_port = 80;       // probed when the TLS port refuses; 0: never
-    unsigned threads = 0;               // event-loop threads; 0: one per core
+    unsigned threads = 0;               // event-loop threads; 0: usable_cpus() (scanner/cpus.hpp)
     // The DNS server, "ADDR[:PORT]" (--resolver; resolver_address_error() checks it); empty:
     // /etc/resolv.conf's. /etc/hosts is looked at first either way.
     std::string resolver;

@@ -265,6 +265,7 @@ expect_count() {
 }
 expect_count --concurrency "--concurrency must be 1 to 100000" 0 -1 100001 -- abc 1e9 1.5 ""
 expect_count --retries "--retries must be 0 to 10" 11 -1 100 -- abc 1.5 4294967296 ""
+expect_count --threads "--threads must be 1 to 1024" 0 -1 1025 -- abc 1.5 ""
 for t in 0 -5 nan inf 3601 1e9 0.0004 0.0009999; do
     expect_usage "--timeout $t" "--timeout must be 0.001 to 3600 seconds (1 ms at least)" -- \
         scan --origin "$ok_origin" --timeout "$t"

@@ -866,7 +866,13 @@ TEST_CASE("1,000 silent origins at concurrency 500, one retry each, take about t
     // both its deadlines and the shortest pause between them.
     const double budget = budget_ms(kRetries + 1, kSilentTimeout);
     std::printf("  overrun past (N+1) x timeout + N x longest pause (%.0f ms): %.1f ms\n", budget, longest_ms - budget);
-    CHECK(longest_ms <= budget + kSlackMs + machine_ms);
+    // 500 deadlines expire in the same millisecond, and the scanner's two threads end them one
+    // by one (a close, a pause timer, later a reconnect each): the last is late by the cost of
+    // the whole burst, which a sleeping thread's lateness does not show (388 ms seen under
+    // ASan on a loaded machine). A quarter of a deadline is allowed for it; a deadline not kept
+    // costs a whole one more.
+    const double burst_ms = static_cast<double>(kSilentTimeout.count()) / 4;
+    CHECK(longest_ms <= budget + kSlackMs + burst_ms + machine_ms);
     const double shortest_pause_s = 0.4 * static_cast<double>(scanner::max_retry_backoff(kSilentTimeout).count()) / 1000;
     CHECK(wall_s >= 2 * ((kRetries + 1) * static_cast<double>(kSilentTimeout.count()) / 1000 + shortest_pause_s) - 0.1);
     // Every attempt reached a listener: they timed out waiting for an answer, not for a connect.
