@@ -10,7 +10,8 @@
 #     valid against reports/junit.xsd; junitparser, junit2json, xunit-viewer and
 #     junit-report-merger all count and read it so;
 #   - Prometheus: promtool accepts it; a setting sample per scanned origin per edge;
-#   - SARIF: sarif-multitool finds no error; the downgrade names CloudFront in properties.edges.
+#   - SARIF: sarif-multitool finds no error; the downgrade names CloudFront in properties.edges;
+#   - merge of the run's two shards (--rules, --baseline): the same testcases and edge samples.
 # Env: ORIGINSCAN (the binary), SOURCE_DIR (the source tree). Everything stays on loopback.
 source "$SOURCE_DIR/tests/e2e/lib/common.sh"
 python=/usr/bin/python3
@@ -202,6 +203,34 @@ read_with xunit-viewer xunit-viewer.raw "$reports" \
     "$xunit_viewer" --results now.xml --console --no-color --clear false --output xunit-viewer.html
 # Two halves merged into one report, read back.
 read_with junit-report-merger merged.xml "a.json:baseline.json b.json:baseline.json" "$jrm" merged.xml a.xml b.xml
+
+# --- merge: two shards of the same run joined (app/merge.cpp, through the same Collector) ----------
+for i in 0 1; do
+    rc=0
+    "$ORIGINSCAN" scan --ca-file "$CA_FILE" --no-system-trust --http-port "$HTTP_PORT" --timeout 2 --edge all \
+        --rules rules.json --fail-on unreachable --shard "$i/2" --json "shard$i.json" origins.txt >/dev/null 2>"shard$i.err" ||
+        rc=$?
+    ((rc <= 1)) || fail "shard $i/2: exit $rc: $(head -c 300 "shard$i.err")"
+done
+rc=0
+"$ORIGINSCAN" merge --rules rules.json --baseline baseline.json --json merged.json --junit merged.xml \
+    --prometheus merged.prom shard0.json shard1.json >/dev/null 2>merge.err || rc=$?
+check "merge: exit 1 (policy failures; got $rc: $(head -c 300 merge.err))" test "$rc" -eq 1
+check "merge: the same testcases, failures and edge samples as the whole scan" "$python" - now.xml merged.xml now.prom \
+    merged.prom <<'EOF'
+import sys
+import xml.etree.ElementTree as ET
+def cases(path):
+    root = ET.parse(path).getroot()
+    out = [(c.get("classname"), c.get("name"), *(((f.get("type"), f.get("message")) if (f := c.find("failure")) is not None
+                                                   else (None, None)))) for c in root.iter("testcase")]
+    return [root.get(k) for k in ("tests", "failures", "skipped")], out
+def edge_samples(path):
+    return [line for line in open(path) if line.startswith("originscan_origin_edge_setting")]
+scanned, merged = cases(sys.argv[1]), cases(sys.argv[2])
+assert scanned == merged, [a for a, b in zip(scanned[1], merged[1]) if a != b][:4] or (scanned[0], merged[0])
+assert edge_samples(sys.argv[3]) == edge_samples(sys.argv[4]) != []
+EOF
 
 # --- Prometheus ---------------------------------------------------------------------------------------
 check "promtool check metrics accepts the per-edge metrics" promtool check metrics <now.prom
