@@ -8,7 +8,7 @@ bool concerns_edge(const OriginResult& r, Violation violation, std::string_view 
     if (violation != Violation::below_required && violation != Violation::downgrade) return true;
     const bool below = violation == Violation::below_required;
     const auto fails = [below](const EdgeJudgement& e) { return below ? e.below_required : e.downgraded; };
-    if (edge == "cloudflare") {
+    if (edge == "cloudflare") {  // rules/edges.hpp default_edge (model/ sits below rules/)
         const Verdict& v = r.verdict;
         const bool own = below ? v.required_mode && r.classification.mode < *v.required_mode
                                : v.change == Change::downgrade;

@@ -246,9 +246,11 @@ std::string junit_testcase(const OriginResult& r, std::int64_t judged_at, int ex
     // --edge: a testcase per edge, each failing on the violations that concern it (model/report.hpp
     // edge_violations: its own below-required and downgrade, and every origin-wide one).
     std::string out;
-    for (const EdgeJudgement& e : r.edges)
-        out += testcase(r, judged_at, expiry_days, "originscan.origins." + inert(e.edge), name + " [" + inert(e.edge) + "]",
+    for (const EdgeJudgement& e : r.edges) {
+        const std::string edge = inert(e.edge);
+        out += testcase(r, judged_at, expiry_days, "originscan.origins." + edge, name + " [" + edge + "]",
                         edge_violations(r, e.edge), e.edge, edge_facts(e));
+    }
     return out;
 }
 
