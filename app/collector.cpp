@@ -275,7 +275,7 @@ void Collector::finish(Report& report) {
         // Families are grouped (the exposition format wants each one's samples together): a
         // pass over the spool per family.
         out.write(reports::prometheus_run(report));
-        for (std::size_t family = 0; family < reports::prometheus_origin_families; ++family) {
+        for (std::size_t family = 0; family < reports::prometheus_origin_families(report); ++family) {
             out.write(reports::prometheus_family_head(family));
             spool.replay([&](std::size_t, const std::string& piece) { out.write(reports::prometheus_sample(piece, family)); });
         }

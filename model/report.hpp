@@ -5,8 +5,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "model/result.hpp"
@@ -42,6 +45,17 @@ struct RemovedOrigin {
     OriginIdentity identity;
 };
 
+// The violations of `result` that concern the edge `edge` (an id of result.edges, which holds
+// every selected edge, Cloudflare first, when --edge selected more than Cloudflare), in the
+// verdict's order. below_required and downgrade are per edge: Cloudflare's when its own part
+// applies (the rule's min_mode above the allowed mode; the allowed mode below the baseline's)
+// or when no other edge's does (a verdict read back without the edges' parts keeps its
+// violation somewhere), another edge's when its EdgeJudgement is below_required / downgraded.
+// The others (pin_mismatch, client_auth_missing, unreachable, edge_address, expiring) break the
+// origin whichever edge is in front of it: they concern every edge.
+std::vector<Violation> edge_violations(const OriginResult& result, std::string_view edge);
+bool concerns_edge(const OriginResult& result, Violation violation, std::string_view edge);
+
 // Counts over a run's origins.
 struct Tally {
     std::size_t total = 0;
@@ -53,6 +67,14 @@ struct Tally {
     std::size_t upgrades = 0;
     std::size_t added = 0;  // not in the baseline
     std::size_t not_scanned = 0;
+    // Per origin per edge (JUnit's testcases): one per origin without other edges, else one per
+    // entry of OriginResult::edges; failing: with a violation that concerns the edge
+    // (edge_violations); skipped: of origins not scanned.
+    std::size_t cases = 0;
+    std::size_t failing_cases = 0;
+    std::size_t skipped_cases = 0;
+    // Origins per (edge, setting) over every result's edges (empty without other edges).
+    std::map<std::pair<std::string, std::string>, std::size_t> by_edge_setting;
 
     void add(const OriginResult& result);
 };

@@ -5,6 +5,7 @@
 #include <iterator>
 #include <variant>
 
+#include "model/report.hpp"
 #include "model/time.hpp"
 #include "rules/classify.hpp"
 #include "rules/edge_ranges.hpp"
@@ -114,7 +115,7 @@ std::string class_and_reasons(const Classification& classification) {
 }
 
 std::string violation_message(const OriginResult& result, Violation violation,
-                              std::int64_t judged_at, int expiry_days) {
+                              std::int64_t judged_at, int expiry_days, std::string_view edge) {
     const Classification& c = result.classification;
     const Verdict& v = result.verdict;
     const std::string mode(to_string(c.mode));
@@ -122,17 +123,24 @@ std::string violation_message(const OriginResult& result, Violation violation,
     if (!addresses.empty()) addresses.insert(0, "; ");
     std::string out(to_string(violation));
     out += ": ";
+    // Which edges' parts a below-required or downgrade names: all that apply, or only `edge`'s.
+    const bool cloudflare = concerns_edge(result, violation, "cloudflare") && (edge.empty() || edge == "cloudflare");
+    const auto named = [&](const EdgeJudgement& e) {
+        return e.edge != "cloudflare" && (edge.empty() || e.edge == edge) && concerns_edge(result, violation, e.edge);
+    };
+    const EdgeJudgement* only = nullptr;  // the one other edge a filtered message is about
+    if (!edge.empty() && edge != "cloudflare")
+        for (const auto& e : result.edges)
+            if (e.edge == edge) only = &e;
     switch (violation) {
         case Violation::below_required: {
             // Cloudflare's part when its min_mode is not met, then each other edge's (--edge).
             std::string parts;
-            const bool own = v.required_mode && c.mode < *v.required_mode;
-            if (own || std::none_of(result.edges.begin(), result.edges.end(),
-                                    [](const EdgeJudgement& e) { return e.below_required; }))
+            if (cloudflare)
                 parts = "allowed mode " + mode + " is below the required " +
                         std::string(v.required_mode ? to_string(*v.required_mode) : "mode");
             for (const auto& e : result.edges)
-                if (e.below_required)
+                if (named(e))
                     parts += (parts.empty() ? "" : "; ") + e.edge + " allows " + e.setting + ", below the required " +
                              e.required_setting;
             out += parts;
@@ -140,12 +148,11 @@ std::string violation_message(const OriginResult& result, Violation violation,
         }
         case Violation::downgrade: {
             std::string parts;
-            if (v.change == Change::downgrade ||
-                std::none_of(result.edges.begin(), result.edges.end(), [](const EdgeJudgement& e) { return e.downgraded; }))
+            if (cloudflare)
                 parts = "allowed mode fell from " +
                         std::string(v.baseline_mode ? to_string(*v.baseline_mode) : "the baseline's") + " to " + mode;
             for (const auto& e : result.edges)
-                if (e.downgraded)
+                if (named(e))
                     parts += (parts.empty() ? "" : "; ") + e.edge + " fell from " + e.baseline_setting + " to " + e.setting;
             out += parts;
             break;
@@ -192,6 +199,11 @@ std::string violation_message(const OriginResult& result, Violation violation,
                        ", on " + on + ", within the " + std::to_string(expiry_days) + "-day warning";
             break;
         }
+    }
+    if (only != nullptr && (violation == Violation::below_required || violation == Violation::downgrade)) {
+        // The edge's own judgement, as class_and_reasons says Cloudflare's.
+        const std::string reasons = only->reasons.empty() ? "" : ": " + join_reasons(only->reasons);
+        return out + " (" + only->setting + reasons + addresses + ")";
     }
     return out + " (" + class_and_reasons(c) + addresses + ")";
 }

@@ -34,9 +34,13 @@ std::string addresses_note(const OriginResult& result, std::int64_t judged_at);
 
 // A sentence a person understands in a CI UI, e.g.
 // "downgrade: allowed mode fell from strict to full (self-signed: unknown-issuer)", with the
-// addresses_note after the reasons for an origin of several addresses.
+// addresses_note after the reasons for an origin of several addresses. Below-required and
+// downgrade name each edge whose part applies (--edge). With `edge` (an id of result.edges),
+// only that edge's part (model/report.hpp concerns_edge), e.g. "downgrade: cloudfront fell
+// from https-only to none (none: incomplete-chain)" with the edge's setting and reasons in the
+// brackets; the other violations read the same for every edge.
 std::string violation_message(const OriginResult& result, Violation violation,
-                              std::int64_t judged_at, int expiry_days);
+                              std::int64_t judged_at, int expiry_days, std::string_view edge = {});
 
 // An origin's identity (model/origin.hpp identity_of) as text: "name:port" or
 // "name:port@address", an IPv6 literal in brackets ("[::1]:443"). Every spelling of one

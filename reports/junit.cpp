@@ -167,9 +167,9 @@ std::string junit_head(const Report& report) {
     // Ant's convention: a local timestamp without zone; ours is UTC (see the properties).
     std::string timestamp = format_rfc3339(report.started_ms / 1000 - (report.started_ms % 1000 < 0 ? 1 : 0));
     timestamp.pop_back();
-    const std::string counts = " tests=\"" + std::to_string(tally.total) + "\" failures=\"" +
-                               std::to_string(tally.failing) + "\" errors=\"0\" skipped=\"" +
-                               std::to_string(tally.not_scanned) + "\" time=\"" +
+    const std::string counts = " tests=\"" + std::to_string(tally.cases) + "\" failures=\"" +
+                               std::to_string(tally.failing_cases) + "\" errors=\"0\" skipped=\"" +
+                               std::to_string(tally.skipped_cases) + "\" time=\"" +
                                seconds(static_cast<double>(report.finished_ms - report.started_ms)) + "\"";
 
     std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
@@ -187,16 +187,21 @@ std::string junit_head(const Report& report) {
     return out;
 }
 
-std::string junit_testcase(const OriginResult& r, std::int64_t judged_at, int expiry_days, bool listed_more_than_once) {
+namespace {
+
+// One testcase: `classname` and `name` are attribute text already made inert; `violations`
+// those it fails on, each message filtered to `edge` (empty: the origin's, every edge's part);
+// `edge_facts` the lines before the origin's facts.
+std::string testcase(const OriginResult& r, std::int64_t judged_at, int expiry_days, std::string_view classname,
+                     const std::string& name, const std::vector<Violation>& violations, std::string_view edge,
+                     const std::string& edge_facts) {
     const Probe* probe = shown_probe(r, judged_at);
-    std::string name = inert(r.origin.input);
-    if (listed_more_than_once) name += " (" + inert(listed_at(r)) + ")";
-    std::string out = "    <testcase classname=\"originscan.origins\" name=\"" + attr(name) + "\" time=\"" +
+    std::string out = "    <testcase classname=\"" + attr(classname) + "\" name=\"" + attr(name) + "\" time=\"" +
                       seconds(probe ? probe->timings.total_ms : 0) + "\">\n";
     if (!r.scanned) out += "      <skipped message=\"not scanned\"/>\n";
-    const std::vector<Violation>& violations = r.verdict.violations;
+    const std::string body = edge_facts + facts(r, judged_at);
     if (violations.empty()) {
-        out += "      <system-out>" + text(facts(r, judged_at)) + "</system-out>\n";
+        out += "      <system-out>" + text(body) + "</system-out>\n";
     } else {
         // One <failure> whatever the count: readers that meet several in a testcase keep the
         // first, or count each as a failed test. Its type is the first violation; the message
@@ -204,15 +209,48 @@ std::string junit_testcase(const OriginResult& r, std::int64_t judged_at, int ex
         // a <system-out>: a reader showing both would show them twice).
         std::string message, lines;
         for (const Violation v : violations) {
-            const std::string one = inert(violation_message(r, v, judged_at, expiry_days));
+            const std::string one = inert(violation_message(r, v, judged_at, expiry_days, edge));
             message += (message.empty() ? "" : "; ") + one;
             lines += one + "\n";
         }
         if (violations.size() > 1) message.insert(0, std::to_string(violations.size()) + " violations: ");
         out += "      <failure type=\"" + attr(to_string(violations.front())) + "\" message=\"" + attr(message) +
-               "\">" + text(lines) + "\n" + text(facts(r, judged_at)) + "</failure>\n";
+               "\">" + text(lines) + "\n" + text(body) + "</failure>\n";
     }
     out += "    </testcase>\n";
+    return out;
+}
+
+// The edge's own lines, before the origin's facts: which edge, the setting it allows, why not a
+// stricter one (its reasons), and the setting its rule requires and the baseline's.
+std::string edge_facts(const EdgeJudgement& e) {
+    std::string out;
+    const auto line = [&out](std::string_view label, std::string_view value) {
+        out.append(label).append(": ").append(inert(value)).append("\n");
+    };
+    line("edge", e.edge);
+    line("setting", e.setting);
+    line("reasons", e.reasons.empty() ? std::string("none") : join(e.reasons));
+    if (!e.required_setting.empty()) line("required setting", e.required_setting);
+    if (!e.baseline_setting.empty()) line("baseline setting", e.baseline_setting);
+    return out + "\n";  // a blank line, then the origin's facts (their "reasons" are Cloudflare's)
+}
+
+}  // namespace
+
+std::string junit_testcase(const OriginResult& r, std::int64_t judged_at, int expiry_days, bool listed_more_than_once) {
+    std::string name = inert(r.origin.input);
+    if (listed_more_than_once) name += " (" + inert(listed_at(r)) + ")";
+    if (r.edges.empty())
+        return testcase(r, judged_at, expiry_days, "originscan.origins", name, r.verdict.violations, {}, {});
+    // --edge: a testcase per edge, each failing on the violations that concern it (model/report.hpp
+    // edge_violations: its own below-required and downgrade, and every origin-wide one).
+    std::string out;
+    for (const EdgeJudgement& e : r.edges) {
+        const std::string edge = inert(e.edge);
+        out += testcase(r, judged_at, expiry_days, "originscan.origins." + edge, name + " [" + edge + "]",
+                        edge_violations(r, e.edge), e.edge, edge_facts(e));
+    }
     return out;
 }
 

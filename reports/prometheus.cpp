@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <unordered_set>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "model/text.hpp"
 #include "reports/format.hpp"
 #include "rules/classify.hpp"
+#include "rules/edges.hpp"
 
 namespace originscan::reports {
 namespace {
@@ -22,7 +24,7 @@ struct Family {
 // Only `scanned` has every origin: an origin an interrupted run did not reach says nothing
 // about its mode, class or certificate, so those series are left out rather than reported
 // as a failure (originscan_run_complete says the run was cut short).
-constexpr Family origin_families[prometheus_origin_families] = {
+constexpr Family origin_families[prometheus_default_families + 1] = {
     {"originscan_origin_scanned", "Whether the last run scanned the origin (0: it was interrupted first)."},
     {"originscan_origin_mode",
      "Edge SSL mode the origin allows, as a number (none 0, flexible 1, full 2, strict 3) and as the mode label."},
@@ -34,7 +36,12 @@ constexpr Family origin_families[prometheus_origin_families] = {
      "the earliest over the origin's addresses. Absent when no certificate was seen."},
     {"originscan_origin_policy_violations",
      "Policy violations of the origin (below required mode, downgrade, pin mismatch, --fail-on)."},
+    // --edge only, and last: a sample per edge, so the rest of the piece.
+    {"originscan_origin_edge_setting",
+     "The strongest setting of each edge (--edge) the origin allows, as the setting label, its rank the value "
+     "(none 0, plain HTTP 1, TLS unauthenticated 2, TLS authenticated 3)."},
 };
+constexpr std::size_t edge_family = prometheus_default_families;
 
 std::string seconds(std::int64_t ms) {
     char buffer[48];
@@ -123,7 +130,29 @@ std::string prometheus_run(const Report& report) {
           std::to_string(tally.downgrades));
     gauge("originscan_policy_violations", "Policy violations in the last run, over every listed origin.",
           std::to_string(tally.violations));
+    if (prometheus_origin_families(report) == prometheus_default_families) return out;
+    // Every setting of every selected edge, zeros included, so that a series does not vanish
+    // when no origin has it; a setting only a report read back names (no profile) after them.
+    head(out, "originscan_origins_by_edge_setting", "Listed origins allowing each edge's setting (--edge) in the last run.");
+    std::map<std::pair<std::string, std::string>, std::size_t> counts = tally.by_edge_setting;
+    const auto put = [&](const std::string& edge, std::string_view setting) {
+        const auto it = counts.find({edge, std::string(setting)});
+        sample(out, "originscan_origins_by_edge_setting", label("edge", edge) + "," + label("setting", setting),
+               std::to_string(it == counts.end() ? 0 : it->second));
+        if (it != counts.end()) counts.erase(it);
+    };
+    for (const std::string& edge : report.settings.edges) {
+        if (const rules::EdgeProfile* profile = rules::edge_profile(edge))
+            for (const rules::EdgeSetting& setting : profile->settings)
+                if (setting.reported) put(edge, setting.name);
+        put(edge, "none");
+    }
+    while (!counts.empty()) put(counts.begin()->first.first, counts.begin()->first.second);
     return out;
+}
+
+std::size_t prometheus_origin_families(const Report& report) {
+    return prometheus_default_families + (report.settings.edges.size() > 1 ? 1 : 0);
 }
 
 std::string prometheus_family_head(std::size_t family) {
@@ -139,7 +168,7 @@ std::string prometheus_origin(const OriginResult& result) {
         sample(out, origin_families[family].name, labels, value);
     };
     line(0, origin, result.scanned ? "1" : "0");
-    if (!result.scanned) return out + std::string(prometheus_origin_families - 1, '\n');
+    if (!result.scanned) return out + std::string(prometheus_default_families - 1, '\n');
     const Classification& c = result.classification;
     line(1, origin + "," + label("mode", to_string(c.mode)), std::to_string(static_cast<int>(c.mode)));
     line(2, origin + "," + label("class", to_string(c.cls)), "1");
@@ -149,18 +178,22 @@ std::string prometheus_origin(const OriginResult& result) {
     else
         out += "\n";
     line(5, origin, std::to_string(result.verdict.violations.size()));
+    for (const EdgeJudgement& e : result.edges)
+        line(edge_family, origin + "," + label("edge", e.edge) + "," + label("setting", e.setting), std::to_string(e.rank));
     return out;
 }
 
 std::string_view prometheus_sample(std::string_view piece, std::size_t family) {
-    // A piece is one line per family (an empty line for an absent sample); label values
-    // cannot hold a raw line feed, so lines are found by the line feeds alone.
+    // A piece is one line per family (an empty line for an absent sample), the edges' family
+    // last with a line per edge; label values cannot hold a raw line feed, so lines are found
+    // by the line feeds alone.
     std::size_t start = 0;
     for (std::size_t f = 0; f < family; ++f) {
         const std::size_t end = piece.find('\n', start);
         if (end == std::string_view::npos) return {};
         start = end + 1;
     }
+    if (family == edge_family) return piece.substr(start);
     const std::size_t end = piece.find('\n', start);
     if (end == std::string_view::npos || end == start) return {};
     return piece.substr(start, end - start + 1);
@@ -172,7 +205,7 @@ std::string render_prometheus(const Report& report) {
     for (const OriginResult& r : report.origins)
         pieces.push_back(seen.insert(identity_of(r.origin)).second ? prometheus_origin(r) : std::string());
     std::string out = prometheus_run(report);
-    for (std::size_t f = 0; f < prometheus_origin_families; ++f) {
+    for (std::size_t f = 0; f < prometheus_origin_families(report); ++f) {
         out += prometheus_family_head(f);
         for (const std::string& piece : pieces) out += prometheus_sample(piece, f);
     }

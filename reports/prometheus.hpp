@@ -24,12 +24,18 @@ std::string prometheus_label_value(std::string_view text);
 
 // The text in pieces, for runs too long to hold:
 //   prometheus_run(report)                       the run's families (counts from summarize())
-//   for each family f < prometheus_origin_families:
+//   for each family f < prometheus_origin_families(report):
 //     prometheus_family_head(f)
 //     prometheus_sample(piece, f) for each origin's piece, in input order
 // where an origin's piece is prometheus_origin(result) for the first line of an identity and
 // empty for the lines that repeat it.
-inline constexpr std::size_t prometheus_origin_families = 6;
+//
+// With --edge selecting more than Cloudflare, one more family, the last:
+// originscan_origin_edge_setting{origin,edge,setting} = the setting's rank (0 none, 1 plain
+// HTTP, 2 TLS unauthenticated, 3 TLS authenticated; Cloudflare's setting is its mode), a
+// sample per edge; and the run family originscan_origins_by_edge_setting{edge,setting}.
+inline constexpr std::size_t prometheus_default_families = 6;  // without other edges
+std::size_t prometheus_origin_families(const Report& report);
 std::string prometheus_run(const Report& report);
 std::string prometheus_family_head(std::size_t family);
 std::string prometheus_origin(const OriginResult& result);

@@ -123,6 +123,26 @@ ordered rule_json(const Rule& rule) {
     return out;
 }
 
+// --edge: the edges a below-required or downgrade concerns (model/report.hpp concerns_edge),
+// each with its setting and the required or baseline one it is measured against (Cloudflare's:
+// its mode and the verdict's).
+ordered edges_json(const OriginResult& r, Violation violation) {
+    const bool below = violation == Violation::below_required;
+    ordered out = ordered::array();
+    for (const EdgeJudgement& e : r.edges) {
+        if (!concerns_edge(r, violation, e.edge)) continue;
+        std::string against = below ? e.required_setting : e.baseline_setting;
+        if (e.edge == "cloudflare") {
+            const std::optional<EdgeMode> mode = below ? r.verdict.required_mode : r.verdict.baseline_mode;
+            against = mode ? std::string(to_string(*mode)) : std::string();
+        }
+        ordered edge = ordered{{"edge", e.edge}, {"setting", e.setting}};
+        if (!against.empty()) edge[below ? "required_setting" : "baseline_setting"] = against;
+        out.push_back(std::move(edge));
+    }
+    return out;
+}
+
 ordered result_json(const OriginResult& r, Violation violation, std::int64_t judged_at, int expiry_days,
                     std::string_view base_directory) {
     const Rule& rule = rule_of(violation);
@@ -151,6 +171,8 @@ ordered result_json(const OriginResult& r, Violation violation, std::int64_t jud
                                 {"class", to_string(r.classification.cls)},
                                 {"allowed_mode", to_string(r.classification.mode)},
                                 {"reasons", std::move(reasons)}};
+    if (!r.edges.empty() && (violation == Violation::below_required || violation == Violation::downgrade))
+        out["properties"]["edges"] = edges_json(r, violation);
     return out;
 }
 

@@ -1,4 +1,4 @@
-// reports/junit: golden files, counts, one testcase per origin, escaping.
+// reports/junit: golden files, counts, one testcase per origin (per origin per edge with --edge), escaping.
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include "edge_report_fixture.hpp"
 #include "report_fixture.hpp"
 #include "reports/junit.hpp"
 
@@ -203,6 +204,80 @@ TEST_CASE("junit: text from outside cannot forge a line, in text or attributes",
     CHECK(xml.find("subject: CN=x\\x1b]0;pwned\\x07\\x1b[2J\\x0d\\x0aclass: ca-trusted\\x0aallowed mode: "
                    "strict\\x00nul\\u2028class: ca-trusted\\u0085class: ca-trusted\\x7f\\xff\\xfe end\n") !=
           std::string::npos);
+    const int status = validate_with_xmllint(xml);
+    if (status == -1) WARN("xmllint not installed: schema not checked");
+    else CHECK(status == 0);
+}
+
+TEST_CASE("junit --edge: one testcase per origin per edge, each failing on its own part", "[junit][edges]") {
+    const Report report = edge_report();
+    REQUIRE(report.origins[1].edges.size() == 3);
+    const std::string xml = render_junit(report);
+    const std::vector<std::string> cases = testcases(xml);
+    // 5 origins x 3 edges; failing: CloudFront of misordered, Fastly of self, every edge of
+    // gone (unreachable is origin-wide); skipped: every edge of later.
+    REQUIRE(cases.size() == 15);
+    CHECK(xml.find("<testsuites name=\"originscan\" tests=\"15\" failures=\"5\" errors=\"0\" skipped=\"3\" ") !=
+          std::string::npos);
+    CHECK(count(xml, "<failure ") == 5);
+    CHECK(count(xml, "<skipped ") == 3);
+    const Tally tally = summarize(report);
+    CHECK(tally.cases == 15);
+    CHECK(tally.failing_cases == 5);
+    CHECK(tally.failing == 3);  // origins
+
+    const char* edges[] = {"cloudflare", "cloudfront", "fastly"};
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        const OriginResult& r = report.origins[i / 3];
+        const std::string edge = edges[i % 3];
+        INFO(cases[i]);
+        CHECK(cases[i].rfind("<testcase classname=\"originscan.origins." + edge + "\" name=\"" + r.origin.input +
+                                 " [" + edge + "]\" time=",
+                             0) == 0);
+        // The edge's lines lead the facts, the origin's follow once.
+        CHECK(cases[i].find("edge: " + edge + "\nsetting: " + r.edges[i % 3].setting + "\nreasons: ") != std::string::npos);
+        CHECK(cases[i].find("edge: ") < cases[i].find("\norigin: "));
+        CHECK(count(cases[i], "\nclass: ") == 1);
+        CHECK(count(cases[i], "<failure ") + count(cases[i], "<system-out>") == 1);
+    }
+    const auto failure = [&](std::size_t origin, std::size_t edge) {
+        const std::string& c = cases[origin * 3 + edge];
+        const std::size_t at = c.find("<failure ");
+        return at == std::string::npos ? std::string() : c.substr(at, c.find('>', at) - at + 1);
+    };
+    // misordered: Cloudflare and Fastly pass; CloudFront's downgrade names CloudFront only.
+    CHECK(failure(1, 0).empty());
+    CHECK(failure(1, 2).empty());
+    CHECK_THAT(failure(1, 1), Catch::StartsWith("<failure type=\"downgrade\" message=\"downgrade: cloudfront fell from "
+                                                "https-only to none (none: "));
+    CHECK(cases[4].find("\nbaseline setting: https-only\n") != std::string::npos);
+    // self: only Fastly is below its rule's minimum.
+    CHECK(failure(2, 0).empty());
+    CHECK(failure(2, 1).empty());
+    CHECK(failure(2, 2) == "<failure type=\"below-required\" message=\"below-required: fastly allows tls-unverified, "
+                           "below the required tls-verified (tls-unverified: self-signed)\">");
+    CHECK(cases[8].find("\nrequired setting: tls-verified\n") != std::string::npos);
+    // gone: each edge's own downgrade, and the origin-wide unreachable in every testcase.
+    CHECK_THAT(failure(3, 0), Catch::StartsWith("<failure type=\"downgrade\" message=\"2 violations: downgrade: allowed "
+                                                "mode fell from strict to none (unreachable: timeout); unreachable: "));
+    CHECK_THAT(failure(3, 2), Catch::StartsWith("<failure type=\"downgrade\" message=\"2 violations: downgrade: fastly "
+                                                "fell from tls-verified to none (none: timeout); unreachable: "));
+    CHECK(failure(3, 1).find("cloudfront fell from https-only to none") != std::string::npos);
+    for (const std::size_t other : {0, 2}) CHECK(failure(3, other).find("cloudfront") == std::string::npos);
+}
+
+TEST_CASE("junit --edge: an origin listed twice keeps its line in each edge's name", "[junit][edges]") {
+    const Report report = edge_report();
+    OriginResult r = report.origins[0];
+    r.origin.where = "origins.txt:7";
+    const std::string xml = reports::junit_testcase(r, report.judged_at, 14, /*listed_more_than_once=*/true);
+    CHECK(count(xml, "<testcase ") == 3);
+    CHECK(xml.find("name=\"api.example.com (origins.txt:7) [cloudfront]\"") != std::string::npos);
+}
+
+TEST_CASE("junit --edge: golden file, and valid against reports/junit.xsd", "[junit][edges]") {
+    const std::string xml = render_junit(edge_report());
+    check_golden("junit-edges.xml", xml);
     const int status = validate_with_xmllint(xml);
     if (status == -1) WARN("xmllint not installed: schema not checked");
     else CHECK(status == 0);

@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include "edge_report_fixture.hpp"
 #include "report_fixture.hpp"
 #include "reports/format.hpp"
 #include "reports/prometheus.hpp"
@@ -47,6 +48,30 @@ Parsed parse(const std::string& text) {
         }
     }
     return out;
+}
+
+// No duplicate series, HELP and TYPE once per family, and families grouped: a family's samples
+// are never interrupted by another's.
+void check_structure(const Parsed& p) {
+    CHECK(p.duplicates == 0);
+    for (const auto& [family, n] : p.type) {
+        INFO(family);
+        CHECK(n == 1);
+        CHECK(p.help.at(family) == 1);
+    }
+    std::set<std::string> closed;
+    for (std::size_t i = 0; i < p.order.size(); ++i) {
+        INFO(p.order[i]);
+        CHECK(closed.count(p.order[i]) == 0);
+        if (i + 1 < p.order.size() && p.order[i + 1] != p.order[i]) closed.insert(p.order[i]);
+        CHECK(p.type.count(p.order[i]) == 1);
+    }
+}
+
+// A sample's value, "(absent)" when there is no such series.
+std::string value_of(const Parsed& p, const std::string& series) {
+    const auto it = p.samples.find(series);
+    return it == p.samples.end() ? std::string("(absent)") : it->second;
 }
 
 Origin origin_named(const std::string& input, const std::string& name, std::uint16_t port, const std::string& address) {
@@ -107,25 +132,9 @@ TEST_CASE("prometheus metrics: families grouped, HELP/TYPE once, one series per 
 
     const std::string text = render_prometheus(report);
     const Parsed p = parse(text);
-    CHECK(p.duplicates == 0);
-    for (const auto& [family, n] : p.type) {
-        INFO(family);
-        CHECK(n == 1);
-        CHECK(p.help.at(family) == 1);
-    }
-    // Grouped: a family's samples are never interrupted by another's.
-    std::set<std::string> closed;
-    for (std::size_t i = 0; i < p.order.size(); ++i) {
-        INFO(p.order[i]);
-        CHECK(closed.count(p.order[i]) == 0);
-        if (i + 1 < p.order.size() && p.order[i + 1] != p.order[i]) closed.insert(p.order[i]);
-        CHECK(p.type.count(p.order[i]) == 1);
-    }
+    check_structure(p);
 
-    const auto value = [&](const std::string& series) {
-        const auto it = p.samples.find(series);
-        return it == p.samples.end() ? std::string("(absent)") : it->second;
-    };
+    const auto value = [&](const std::string& series) { return value_of(p, series); };
     // Every line counts in the run's totals; each identity has one series.
     CHECK(value("originscan_origins") == std::to_string(report.origins.size()));
     std::size_t scanned_series = 0;
@@ -203,4 +212,56 @@ TEST_CASE("promtool parses the metrics, hostile label text included", "[promethe
 
 TEST_CASE("prometheus: golden file", "[prometheus]") {
     check_golden("metrics.prom", render_prometheus(sample_report()));
+}
+
+TEST_CASE("prometheus --edge: a setting sample per origin per edge, the run's counts per setting", "[prometheus][edges]") {
+    const Report report = edge_report();
+    const std::string text = render_prometheus(report);
+    const Parsed p = parse(text);
+    check_structure(p);
+    const auto value = [&](const std::string& series) { return value_of(p, series); };
+    const auto edge_sample = [](const std::string& origin, const std::string& edge, const std::string& setting) {
+        return "originscan_origin_edge_setting{origin=\"" + origin + ":443\",edge=\"" + edge + "\",setting=\"" +
+               setting + "\"}";
+    };
+    // Cloudflare's setting is its mode, the rank its number.
+    CHECK(value(edge_sample("api.example.com", "cloudflare", "strict")) == "3");
+    CHECK(value(edge_sample("api.example.com", "cloudfront", "https-only")) == "3");
+    CHECK(value(edge_sample("misordered.example.com", "cloudfront", "none")) == "0");
+    CHECK(value(edge_sample("self.example.com", "cloudflare", "full")) == "2");
+    CHECK(value(edge_sample("self.example.com", "fastly", "tls-unverified")) == "2");
+    // Not scanned: no setting series (as no mode series).
+    CHECK(text.find("originscan_origin_edge_setting{origin=\"later.example.com:443\"") == std::string::npos);
+    std::size_t edge_samples = 0;
+    for (const std::string& family : p.order) edge_samples += family == "originscan_origin_edge_setting";
+    CHECK(edge_samples == 4 * 3);
+    // The run: every setting of every selected edge, zeros included; each edge counts every origin.
+    CHECK(value("originscan_origins_by_edge_setting{edge=\"cloudfront\",setting=\"https-only\"}") == "1");
+    CHECK(value("originscan_origins_by_edge_setting{edge=\"cloudfront\",setting=\"none\"}") == "4");
+    CHECK(value("originscan_origins_by_edge_setting{edge=\"cloudfront\",setting=\"http-only\"}") == "0");
+    CHECK(value("originscan_origins_by_edge_setting{edge=\"cloudflare\",setting=\"strict\"}") == "2");
+    CHECK(value("originscan_origins_by_edge_setting{edge=\"fastly\",setting=\"tls-unverified\"}") == "1");
+    CHECK(value("originscan_origins_by_edge_setting{edge=\"akamai\",setting=\"http\"}") == "(absent)");
+    CHECK(value("originscan_origins_by_edge_setting{edge=\"cloudfront\",setting=\"match-viewer\"}") == "(absent)");
+
+    // Streamed in pieces as the collector writes it: the same text.
+    std::string streamed = reports::prometheus_run(report);
+    for (std::size_t f = 0; f < reports::prometheus_origin_families(report); ++f) {
+        streamed += reports::prometheus_family_head(f);
+        for (const OriginResult& r : report.origins) streamed += reports::prometheus_sample(reports::prometheus_origin(r), f);
+    }
+    CHECK(streamed == text);
+
+    const int status = promtool_check(text);
+    if (status == -1) WARN("promtool not installed (Debian package prometheus): parser check skipped");
+    else CHECK(status == 0);
+    check_golden("metrics-edges.prom", text);
+}
+
+TEST_CASE("prometheus without other edges: no edge family", "[prometheus][edges]") {
+    const Report report = sample_report();
+    CHECK(reports::prometheus_origin_families(report) == reports::prometheus_default_families);
+    const std::string text = render_prometheus(report);
+    CHECK(text.find("originscan_origin_edge_setting") == std::string::npos);
+    CHECK(text.find("originscan_origins_by_edge_setting") == std::string::npos);
 }

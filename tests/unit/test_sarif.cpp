@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "edge_report_fixture.hpp"
 #include "report_fixture.hpp"
 #include "reports/sarif.hpp"
 
@@ -136,4 +137,32 @@ TEST_CASE("sarif with hostile text everywhere: valid JSON, nothing unsafe raw, t
     // The message is made inert (model/text.hpp) before JSON escapes it: no forged line.
     for (const auto& result : log["runs"][0]["results"])
         CHECK(result["message"]["text"].get<std::string>().find('\n') == std::string::npos);
+}
+
+TEST_CASE("sarif --edge: below-required and downgrade name the edges concerned", "[sarif][edges]") {
+    Report report = edge_report();
+    for (auto& r : report.origins) r.origin.where = "origins.txt:" + std::to_string(1 + r.index);
+    const std::string text = render_sarif(report, "/work/repo");
+    const auto results = nlohmann::json::parse(text)["runs"][0]["results"];
+    // misordered: downgrade (CloudFront); self: below-required (Fastly); gone: downgrade (all), unreachable.
+    REQUIRE(results.size() == 4);
+    CHECK(results[0]["ruleId"] == "downgrade");
+    CHECK(results[0]["properties"]["edges"] ==
+          nlohmann::json::parse(R"([{"edge": "cloudfront", "setting": "none", "baseline_setting": "https-only"}])"));
+    CHECK(results[1]["ruleId"] == "below-required");
+    CHECK(results[1]["properties"]["edges"] ==
+          nlohmann::json::parse(R"([{"edge": "fastly", "setting": "tls-unverified", "required_setting": "tls-verified"}])"));
+    CHECK(results[2]["ruleId"] == "downgrade");
+    CHECK(results[2]["properties"]["edges"] == nlohmann::json::parse(R"([
+        {"edge": "cloudflare", "setting": "none", "baseline_setting": "strict"},
+        {"edge": "cloudfront", "setting": "none", "baseline_setting": "https-only"},
+        {"edge": "fastly", "setting": "none", "baseline_setting": "tls-verified"}])"));
+    CHECK(results[3]["ruleId"] == "unreachable");
+    CHECK_FALSE(results[3]["properties"].contains("edges"));
+    check_golden("results-edges.sarif", text);
+}
+
+TEST_CASE("sarif without other edges: no edges property", "[sarif][edges]") {
+    const std::string text = render_sarif(sample_report(), "/work/repo");
+    CHECK(text.find("\"edges\"") == std::string::npos);
 }
