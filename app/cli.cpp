@@ -362,6 +362,7 @@ int scan_command(const std::vector<std::string>& args) {
     rules::ClientIdentities by_rule = rules::client_identities(policy);  // policy outlives the scan
     options.origin_client_identities = std::move(by_rule.pairs);
     options.client_identity_of = std::move(by_rule.of_origin);
+    options.edges_without_sni = rules::edges_without_sni(policy, settings.edges);
 #ifdef ORIGINSCAN_TEST_HOOKS
     options.test_hook = test_hook_from_env();
 #endif

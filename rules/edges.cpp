@@ -95,14 +95,34 @@ constexpr std::array<EdgeSetting, 3> azure_settings{{
     {"http", 1, false, false, false, false, false},
 }};
 
+// Who can present a client certificate to an origin that asks for one:
+// - Cloudflare: Authenticated Origin Pulls (PRODUCT.md; --client-cert stands for its
+//   certificate);
+// - CloudFront: origin mutual TLS, OriginMtlsConfig ClientCertificateArn
+//   (docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/origin-mtls-authentication.html);
+// - Fastly: a backend's ssl_client_cert / ssl_client_key (VCL backend, API backend);
+// - Akamai: the "mTLS Edge Server to Origin" behavior (mtlsOriginKeystore);
+// - Azure Front Door cannot: "Azure Front Door doesn't support client/mutual authentication
+//   (mTLS)" (learn.microsoft.com/azure/frontdoor/end-to-end-tls); its newer mTLS is between
+//   the viewer and Front Door (tls-policy, "Mutual TLS authentication in Azure Front Door").
+//
+// Origin TLS versions: Azure Front Door "supports TLS 1.2 and TLS 1.3 for origin
+// connections" (learn.microsoft.com/azure/frontdoor/tls-policy; end-to-end-tls: TLS 1.0 and
+// 1.1 are not supported). The default offer reaches TLS 1.3, so a default handshake that
+// settled at TLS 1.0/1.1 is an origin whose highest version is below 1.2. Cloudflare's and
+// CloudFront's tables go down to TLS 1.0 (their offers say so). Fastly (a backend's
+// min_tls_version / max_tls_version) and Akamai (Origin Server, Origin TLS Version) set the
+// range per backend: not modelled, the default offer's range stands for theirs.
+//
+//   id            title         offer               settings             other_name min   client_cert
 const std::array<EdgeProfile, 5> profiles{{
-    {"cloudflare", "Cloudflare", &cloudflare_offer(), cloudflare_settings, false},
-    {"cloudfront", "CloudFront", &cloudfront_offer, cloudfront_settings, false},
+    {"cloudflare", "Cloudflare", &cloudflare_offer(), cloudflare_settings, false, "", true},
+    {"cloudfront", "CloudFront", &cloudfront_offer, cloudfront_settings, false, "", true},
     // Fastly, Akamai and Azure document no origin cipher list: the default handshake (the
     // Cloudflare table) stands for theirs.
-    {"fastly", "Fastly", nullptr, fastly_settings, true},
-    {"akamai", "Akamai", nullptr, akamai_settings, true},
-    {"azure", "Azure", nullptr, azure_settings, true},
+    {"fastly", "Fastly", nullptr, fastly_settings, true, "", true},
+    {"akamai", "Akamai", nullptr, akamai_settings, true, "", true},
+    {"azure", "Azure", nullptr, azure_settings, true, "TLS1.2", false},
 }};
 
 void normalise(std::vector<Reason>& reasons) {
@@ -146,6 +166,18 @@ EdgeJudgement none_with(const EdgeProfile& profile, std::vector<Reason> reasons)
 
 EdgeJudgement with_setting(const EdgeProfile& profile, const EdgeSetting& setting, std::vector<Reason> reasons) {
     return judgement(profile.id, setting.name, setting.rank, std::move(reasons));
+}
+
+// Why no TLS setting of the edge takes this handshake, whatever the certificate; empty when
+// one may. "TLS1.0" < ... < "TLS1.3" compare as text (and "SSL3.0" below them all).
+std::vector<Reason> edge_cannot(const EdgeProfile& profile, const TlsFacts& tls) {
+    std::vector<Reason> cannot;
+    if (!profile.min_protocol.empty() && tls.protocol < profile.min_protocol) cannot.push_back(Reason::legacy_protocol);
+    // Asked at all, presented or not: the scanner's own certificate (--client-cert) getting
+    // through says nothing of a handshake without one, and an origin that let a handshake
+    // without one finish may still refuse its requests (nginx ssl_verify_client optional).
+    if (!profile.presents_client_cert && tls.client_cert_requested) cannot.push_back(Reason::client_cert_required);
+    return cannot;
 }
 
 // Why a TLS setting does not take this handshake; empty when it does.
@@ -248,11 +280,13 @@ EdgeJudgement judge_edge_probe(const EdgeProfile& profile, const Probe& probe, c
         return none_with(profile, c.reasons);
     }
     const TlsFacts& tls = std::get<TlsFacts>(outcome);
+    if (std::vector<Reason> cannot = edge_cannot(profile, tls); !cannot.empty())
+        return none_with(profile, std::move(cannot));
     const bool other_name = profile.other_name && !cert_hostname.empty() && lower(cert_hostname) != lower(origin.name);
     const bool name_ok = other_name ? !tls.chain.empty() && leaf_names(tls.chain.front(), cert_hostname)
                                     : tls.name_matches;
-    // Caveats that hold whatever the setting: the edge must present a client certificate, or
-    // the origin speaks only TLS 1.0/1.1.
+    // Caveats that hold whatever the setting: the edge must present a client certificate (it
+    // can: edge_cannot), or the origin speaks only TLS 1.0/1.1 (which the edge speaks).
     std::vector<Reason> reasons;
     for (Reason r : {Reason::client_cert_required, Reason::legacy_protocol})
         if (has(c.reasons, r)) reasons.push_back(r);

@@ -40,6 +40,15 @@ struct EdgeProfile {
     const EdgeOffer* offer;
     std::span<const EdgeSetting> settings;  // strongest first; "none" is implied below them
     bool other_name;  // a rule's cert_hostname is the name its settings verify
+    // The lowest TLS version the edge speaks to origins ("TLS1.2"); empty: as low as its offer
+    // (or the default one) goes. A handshake that settled below it from an offer reaching
+    // higher says the origin speaks nothing from it up: every TLS setting is none
+    // (legacy-protocol).
+    std::string_view min_protocol;
+    // The edge can present a client certificate of its own to an origin that asks for one
+    // (mTLS towards origins). false: an origin that asks gets none from its TLS settings
+    // (client-cert-required).
+    bool presents_client_cert;
 };
 
 // Every edge, the default first: cloudflare, cloudfront, fastly, akamai, azure.

@@ -165,7 +165,7 @@ Rule parse_rule(const json& item, const std::string& where, const Checker& check
     check.expect_type(item, json::value_t::object, "an object", where);
     check.only_keys(item,
                     {"match", "min_mode", "pins", "client_auth", "edge_min_mode", "cert_hostname", "client_cert",
-                     "client_key"},
+                     "client_key", "akamai_origin_sni"},
                     where);
 
     Rule rule;
@@ -230,6 +230,10 @@ Rule parse_rule(const json& item, const std::string& where, const Checker& check
         if (rule.cert_hostname.empty() || rule.cert_hostname.starts_with("*") ||
             !pattern_problem(rule.cert_hostname).empty())
             check.fail(where + ".cert_hostname", "not a host name: " + inert_quoted(name->get<std::string>()));
+    }
+    if (const auto sni = item.find("akamai_origin_sni"); sni != item.end()) {
+        check.expect_type(*sni, json::value_t::boolean, "a boolean", where + ".akamai_origin_sni");
+        rule.akamai_origin_sni = sni->get<bool>();
     }
     if (const auto auth = item.find("client_auth"); auth != item.end()) {
         check.expect_type(*auth, json::value_t::string, "a string", where + ".client_auth");
@@ -334,6 +338,20 @@ ClientIdentities client_identities(const Policy& policy) {
                                : of_rule[static_cast<std::size_t>(rule - policy.rules.data())];
     };
     return out;
+}
+
+std::function<std::vector<std::string>(const Origin&)> edges_without_sni(const Policy& policy,
+                                                                        const std::vector<std::string>& edges) {
+    static constexpr std::string_view akamai = "akamai";
+    const bool selected = std::find(edges.begin(), edges.end(), akamai) != edges.end();
+    const bool asked = std::any_of(policy.rules.begin(), policy.rules.end(),
+                                   [](const Rule& rule) { return !rule.akamai_origin_sni; });
+    if (!selected || !asked) return {};
+    return [&policy](const Origin& origin) {
+        const Rule* rule = match_rule(policy, origin.name);
+        return rule != nullptr && !rule->akamai_origin_sni ? std::vector<std::string>{std::string(akamai)}
+                                                           : std::vector<std::string>{};
+    };
 }
 
 const Rule* match_rule(const Policy& policy, std::string_view name) {

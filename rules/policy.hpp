@@ -38,6 +38,10 @@ struct Rule {
     // neither; a relative path is taken beside the rules file.
     std::string client_cert;
     std::string client_key;
+    // "akamai_origin_sni": false: Akamai's Origin Server behavior with originSni off, so its
+    // handshake carries no SNI and the origin shows its default certificate. Akamai is then
+    // judged from a handshake without SNI (edges_without_sni).
+    bool akamai_origin_sni = true;
 };
 
 struct Policy {
@@ -65,6 +69,14 @@ struct ClientIdentities {
     std::function<std::optional<std::size_t>(const Origin&)> of_origin;
 };
 ClientIdentities client_identities(const Policy& policy);
+
+// The edges among `edges` (the --edge selection) that reach this origin without SNI, by its
+// rule ("akamai_origin_sni": false names akamai): what the scanner makes one more handshake
+// without SNI for, recorded under those ids (Probe::offers). An empty function when no rule
+// asks it of a selected edge. It refers to `policy`, which must outlive it; a pure lookup,
+// safe from any thread.
+std::function<std::vector<std::string>(const Origin&)> edges_without_sni(const Policy& policy,
+                                                                        const std::vector<std::string>& edges);
 
 // "sha256/" + base64 of 32 bytes (44 characters, one '=' of padding).
 bool is_valid_pin(std::string_view pin);

@@ -412,15 +412,17 @@ struct Scanner::Impl {
     awaitable<bool> handshake(Conn& conn, const Origin& origin, Probe& probe) {
         return run_handshake(conn, origin, probe, tls.priority(), true);
     }
+    // send_sni false: no server_name extension, whatever the origin's name (an edge set so).
     awaitable<bool> run_handshake(Conn& conn, const Origin& origin, Probe& probe, gnutls_priority_t priority,
-                                  bool describe_refusal);
-    awaitable<Probe> broad_handshake(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint) {
-        return fresh_handshake(conn, origin, endpoint, tls.broad_priority(), false);
+                                  bool describe_refusal, bool send_sni = true);
+    awaitable<Probe> broad_handshake(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint, bool send_sni) {
+        return fresh_handshake(conn, origin, endpoint, tls.broad_priority(), false, send_sni);
     }
     // A handshake with `priority` on a fresh connection to the same address.
     awaitable<Probe> fresh_handshake(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint,
-                                     gnutls_priority_t priority, bool describe_refusal);
-    // The other edges' offers that could fare differently (ScannerOptions::other_offers).
+                                     gnutls_priority_t priority, bool describe_refusal, bool send_sni = true);
+    // The other edges' offers that could fare differently (ScannerOptions::other_offers), and
+    // the handshake without SNI of the edges that send none (ScannerOptions::edges_without_sni).
     awaitable<void> other_offers(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint, Probe& probe);
     awaitable<std::string> client_certificate_refusal(Conn& conn, const Origin& origin, gnutls_session_t session,
                                                       MemoryTransport& io);
@@ -797,7 +799,8 @@ awaitable<bool> Scanner::Impl::probe_address(Conn& conn, const Origin& origin, c
     }
     conn.socket.set_option(tcp::no_delay(true), ec);
     const bool answered = co_await handshake(conn, origin, probe);
-    if (answered && !options.other_offers.empty()) co_await other_offers(conn, origin, endpoint, probe);
+    if (answered && (!options.other_offers.empty() || options.edges_without_sni))
+        co_await other_offers(conn, origin, endpoint, probe);
     co_return !answered && network_failure(probe);
 }
 
@@ -851,7 +854,7 @@ awaitable<bool> Scanner::Impl::probe_http(Conn& conn, const Origin& origin, cons
 // an origin that refused the edge's offer, to say what it does speak; with another edge's
 // offer when its outcome could differ.
 awaitable<Probe> Scanner::Impl::fresh_handshake(Conn& conn, const Origin& origin, const tcp::endpoint& endpoint,
-                                                gnutls_priority_t priority, bool describe_refusal) {
+                                                gnutls_priority_t priority, bool describe_refusal, bool send_sni) {
     Probe probe;
     error_code ec;
     conn.socket.close(ec);
@@ -864,7 +867,7 @@ awaitable<Probe> Scanner::Impl::fresh_handshake(Conn& conn, const Origin& origin
         probe.outcome = Failure{reason_for(connect_ec), connect_ec.message()};
         co_return probe;
     }
-    co_await run_handshake(conn, origin, probe, priority, describe_refusal);
+    co_await run_handshake(conn, origin, probe, priority, describe_refusal, send_sni);
     co_return probe;
 }
 
@@ -877,6 +880,12 @@ awaitable<void> Scanner::Impl::other_offers(Conn& conn, const Origin& origin, co
         Probe other = co_await fresh_handshake(conn, origin, endpoint, tls.offer_priority(offer), true);
         probe.offers.push_back({offer, std::move(other.outcome)});
     }
+    // An IP name sends no SNI in the default handshake already: it stands for theirs.
+    if (!options.edges_without_sni || origin.name_is_ip) co_return;
+    const std::vector<std::string> edges = options.edges_without_sni(origin);
+    if (edges.empty()) co_return;
+    Probe other = co_await fresh_handshake(conn, origin, endpoint, tls.priority(), true, false);
+    for (const auto& edge : edges) probe.offers.push_back({edge, other.outcome});
 }
 
 // The edge's offer refused before any certificate: with what the broad offer got, either
@@ -899,7 +908,7 @@ Failure refusal_with(Failure refusal, bool protocol_refused, const Probe& broad)
 // True when the origin answered in TLS: its first record (a ServerHello, or an alert) came
 // whole. From then on how the handshake ends is the origin's TLS verdict, never retried.
 awaitable<bool> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, Probe& probe, gnutls_priority_t priority,
-                                             bool describe_refusal) {
+                                             bool describe_refusal, bool send_sni) {
     const auto start = Clock::now();
     error_code endpoint_ec;
     const tcp::endpoint endpoint = conn.socket.remote_endpoint(endpoint_ec);
@@ -913,7 +922,8 @@ awaitable<bool> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, P
     io.session = raw;
     gnutls_priority_set(raw, priority);
     gnutls_credentials_set(raw, GNUTLS_CRD_CERTIFICATE, tls.credentials());
-    if (!origin.name_is_ip) gnutls_server_name_set(raw, GNUTLS_NAME_DNS, origin.name.data(), origin.name.size());
+    if (!origin.name_is_ip && send_sni)
+        gnutls_server_name_set(raw, GNUTLS_NAME_DNS, origin.name.data(), origin.name.size());
     gnutls_transport_set_ptr(raw, &io);
     gnutls_transport_set_push_function(raw, &MemoryTransport::push);
     gnutls_transport_set_pull_function(raw, &MemoryTransport::pull);
@@ -1024,7 +1034,7 @@ awaitable<bool> Scanner::Impl::run_handshake(Conn& conn, const Origin& origin, P
                                    alert == GNUTLS_A_INSUFFICIENT_SECURITY || tls_result == GNUTLS_E_UNKNOWN_CIPHER_SUITE ||
                                    tls_result == GNUTLS_E_NO_CIPHER_SUITES || tls_result == GNUTLS_E_NO_COMMON_KEY_SHARE;
         if (describe_refusal && offer_refused && !endpoint_ec) {
-            const Probe broad = co_await broad_handshake(conn, origin, endpoint);
+            const Probe broad = co_await broad_handshake(conn, origin, endpoint, send_sni);
             refusal = refusal_with(std::move(refusal), protocol_refused, broad);
         }
         probe.outcome = std::move(refusal);

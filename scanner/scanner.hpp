@@ -60,6 +60,13 @@ struct ScannerOptions {
     // outcome could differ: recorded in Probe::offers. Empty: the default handshake only.
     std::vector<std::string> other_offers;
     std::function<bool(const std::string& offer, const Probe& probe)> offer_needed;
+    // Edges that reach some origins without SNI (the rules' "akamai_origin_sni": false,
+    // rules::edges_without_sni): for an origin with a DNS name for which this names edges,
+    // after a default handshake answered in TLS, one more with the default offer and no
+    // server_name extension, on a fresh connection under the same deadline, recorded in
+    // Probe::offers under each edge named (after the other offers). Called from every scanner
+    // thread: it must be thread-safe (a pure lookup). Empty: never.
+    std::function<std::vector<std::string>(const Origin&)> edges_without_sni;
     // Tests only: called on a scanner thread before each origin is scanned, to inject a
     // failure (whatever it throws fails the scan as a throwing sink would). Empty in the app.
     std::function<void(std::size_t index, const Origin& origin)> test_hook;

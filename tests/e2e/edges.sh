@@ -7,6 +7,9 @@
 #     CloudFront none (incomplete-chain), Fastly tls-unverified;
 #   - without --edge the report has no edges member (the Cloudflare-only format as before), and
 #     a report with edges reads back as a baseline;
+#   - Azure Front Door is none at the TLS 1.0 and the client-certificate origins;
+#   - a rule's akamai_origin_sni false judges Akamai from a handshake without SNI (sni-b gets
+#     sni-a's certificate), made only with akamai selected;
 #   - an unknown edge is exit 2.
 # Env: ORIGINSCAN (the binary), SOURCE_DIR (the source tree).
 source "$SOURCE_DIR/tests/e2e/lib/common.sh"
@@ -55,7 +58,46 @@ assert inc["edges"]["cloudfront"] == {"setting": "none", "rank": 0, "reasons": [
 assert inc["edges"]["fastly"]["setting"] == "tls-unverified", inc["edges"]
 good = next(o for o in r["origins"] if o["name"].startswith("good."))
 assert good["edges"]["cloudfront"]["setting"] == "https-only", good["edges"]
+# Azure Front Door: TLS 1.2+ towards origins, no client certificate of its own.
+legacy = next(o for o in r["origins"] if o["name"].startswith("legacy."))
+assert legacy["edges"]["azure"]["setting"] == "none", legacy["edges"]
+assert "legacy-protocol" in legacy["edges"]["azure"]["reasons"], legacy["edges"]
+mtls = next(o for o in r["origins"] if o["name"].startswith("client-cert."))
+assert mtls["edges"]["azure"] == {"setting": "none", "rank": 0, "reasons": ["client-cert-required"]}, mtls["edges"]
+assert mtls["edges"]["fastly"]["setting"] == "tls-verified", mtls["edges"]
+assert "client-cert-required" in mtls["edges"]["fastly"]["reasons"], mtls["edges"]
 PY
+
+# Akamai with originSni off for sni-b (nginx's second name on a port whose default is sni-a):
+# judged from a handshake without SNI, which gets sni-a's certificate.
+sni_b=$(grep -m1 -o '^sni-b\.[^@]*' "$list")
+printf '{"version": 1, "rules": [{"match": "%s", "akamai_origin_sni": false}]}\n' "$sni_b" >"$tmp/sni-rules.json"
+status=0
+"$ORIGINSCAN" scan "${common[@]}" --edge akamai,fastly --rules "$tmp/sni-rules.json" --json "$tmp/sni.json" "$list" \
+    >/dev/null 2>&1 || status=$?
+check "akamai_origin_sni false: exit 0 or 1 ($status)" test "$status" -le 1
+check "sni-b: Akamai none (sni-a's certificate without SNI), Fastly (SNI) tls-verified; sni-a as before" \
+    "$python" - "$tmp/sni.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+by = {o["name"].split(".")[0]: o for o in r["origins"]}
+b, a = by["sni-b"], by["sni-a"]
+assert b["edges"]["akamai"] == {"setting": "none", "rank": 0, "reasons": ["hostname-mismatch"]}, b["edges"]
+assert b["edges"]["fastly"]["setting"] == "tls-verified", b["edges"]
+# One address: the probe's fields (its "offers" too) are the origin's own.
+offers = lambda o: [o.get("offers", {})] + [p.get("offers", {}) for p in o.get("probes", [])]
+assert b["offers"]["akamai"]["tls"] is not None, b
+assert a["edges"]["akamai"]["setting"] == "platform-settings", a["edges"]
+assert all("akamai" not in x for o in r["origins"] if o is not b for x in offers(o)), "a handshake without SNI too many"
+PY
+status=0
+"$ORIGINSCAN" scan "${common[@]}" --edge fastly --rules "$tmp/sni-rules.json" --json "$tmp/sni-off.json" "$list" \
+    >/dev/null 2>&1 || status=$?
+check "akamai not selected: no handshake without SNI" "$python" -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert not any("akamai" in o.get("offers", {}) or any("akamai" in p.get("offers", {}) for p in o.get("probes", []))
+               for o in r["origins"])' "$tmp/sni-off.json"
 
 status=0
 "$ORIGINSCAN" scan "${common[@]}" --json "$tmp/plain.json" "$list" >/dev/null 2>&1 || status=$?

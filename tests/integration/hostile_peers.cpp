@@ -707,7 +707,8 @@ struct SessionDeleter {
 int server_handshake(const ServerCredentials& credentials, Transport& transport, const char* priority = nullptr,
                      bool alert = false, gnutls_certificate_request_t client_cert = GNUTLS_CERT_IGNORE,
                      gnutls_certificate_verify_function* verify = nullptr,
-                     const std::function<void(gnutls_session_t)>& after = {}) {
+                     const std::function<void(gnutls_session_t)>& after = {},
+                     const std::function<void(gnutls_session_t)>& before = {}) {
     gnutls_session_t raw;
     check(gnutls_init(&raw, GNUTLS_SERVER), "gnutls_init server");
     std::unique_ptr<std::remove_pointer_t<gnutls_session_t>, SessionDeleter> session(raw);
@@ -728,6 +729,7 @@ int server_handshake(const ServerCredentials& credentials, Transport& transport,
     // GnuTLS caps the handshake (its transcript) at 128 KiB on both sides by default; this
     // server must be able to send more, so that the client's own limit is what is tested.
     gnutls_handshake_set_max_packet_length(raw, 0);
+    if (before) before(raw);
     int r;
     do {
         r = gnutls_handshake(raw);
@@ -829,6 +831,36 @@ Behaviour tls_server_requiring_client_cert(std::shared_ptr<const ServerCredentia
         Transport transport;
         transport.conn = &conn;
         if (server_handshake(*credentials, transport, priority.c_str(), true, GNUTLS_CERT_REQUIRE) == GNUTLS_E_SUCCESS)
+            conn.hold();
+    };
+}
+
+namespace {
+// The credentials tls_server_by_sni switches to when the ClientHello has no SNI: each
+// connection runs on a thread of its own, and GnuTLS calls the post-client-hello callback on
+// the thread running the handshake.
+thread_local const ServerCredentials* sni_absent_credentials = nullptr;
+}  // namespace
+
+Behaviour tls_server_by_sni(std::shared_ptr<const ServerCredentials> named,
+                            std::shared_ptr<const ServerCredentials> without_sni) {
+    return [named, without_sni](Connection& conn) {
+        Transport transport;
+        transport.conn = &conn;
+        sni_absent_credentials = without_sni.get();
+        static const gnutls_handshake_post_client_hello_func choose = [](gnutls_session_t session) {
+            char name[256];
+            std::size_t size = sizeof name;
+            unsigned type = 0;
+            if (gnutls_server_name_get(session, name, &size, &type, 0) == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+                return gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, sni_absent_credentials->get());
+            return 0;
+        };
+        const auto install = [](gnutls_session_t session) {
+            gnutls_handshake_set_post_client_hello_function(session, choose);
+        };
+        if (server_handshake(*named, transport, nullptr, true, GNUTLS_CERT_IGNORE, nullptr, {}, install) ==
+            GNUTLS_E_SUCCESS)
             conn.hold();
     };
 }

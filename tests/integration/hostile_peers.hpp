@@ -290,6 +290,11 @@ Behaviour tls_server_requiring_client_cert(std::shared_ptr<const ServerCredentia
 // Finished at TLS 1.3, as the client sees it: once its own handshake completed).
 Behaviour tls_server_judging_client_cert(std::shared_ptr<const ServerCredentials> credentials, std::string priority,
                                          bool accept);
+// A GnuTLS server (default priorities) choosing its certificate by the ClientHello's SNI (a
+// post-client-hello callback): `named` when the client sent a server_name, `without_sni`
+// when it sent none. Completes the handshake, then holds until the client closes.
+Behaviour tls_server_by_sni(std::shared_ptr<const ServerCredentials> named,
+                            std::shared_ptr<const ServerCredentials> without_sni);
 // An impostor: a GnuTLS server held to TLS 1.2 (so its flight travels in clear) whose
 // Certificate handshake message is replaced on the wire by one carrying `presented` (DER,
 // leaf first), record and handshake lengths rewritten. Everything else, the ServerKeyExchange

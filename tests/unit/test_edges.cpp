@@ -63,6 +63,16 @@ TlsFacts with(std::function<void(TlsFacts&)> change) {
     return t;
 }
 
+// The leaf alone, self-signed, for www.example.com: no path to the trust store.
+void self_signed(TlsFacts& t) {
+    t.chain = {cert("www.example.com", "www.example.com")};
+    t.chain[0].dns_names = {"www.example.com"};
+    t.chain[0].self_issued = t.chain[0].self_signed = true;
+    t.trust = {};
+    t.trust.signer_not_found = true;
+    t.trust.path = {0};
+}
+
 struct Row {
     const char* what;
     std::variant<Failure, HttpFacts, TlsFacts> outcome;
@@ -103,14 +113,7 @@ TEST_CASE("edge profiles: each edge's setting over the same facts", "[rules][edg
           {"akamai", "none"}, {"azure", "none"}},
          {{"cloudflare", "incomplete-chain"}, {"cloudfront", "incomplete-chain"}, {"azure", "incomplete-chain"}}},
         {"self-signed",
-         with([](TlsFacts& t) {
-             t.chain = {cert("www.example.com", "www.example.com")};
-             t.chain[0].dns_names = {"www.example.com"};
-             t.chain[0].self_issued = t.chain[0].self_signed = true;
-             t.trust = {};
-             t.trust.signer_not_found = true;
-             t.trust.path = {0};
-         }),
+         with(self_signed),
          {{"cloudflare", "full"}, {"cloudfront", "none"}, {"fastly", "tls-unverified"},
           {"akamai", "none"}, {"azure", "none"}},
          {{"cloudfront", "self-signed"}, {"fastly", "self-signed"}}},
@@ -170,11 +173,59 @@ TEST_CASE("edge profiles: each edge's setting over the same facts", "[rules][edg
          Failure{Reason::refused, "connection refused"},
          {{"cloudflare", "none"}, {"cloudfront", "none"}, {"fastly", "none"}, {"akamai", "none"}, {"azure", "none"}},
          {{"cloudfront", "refused"}}},
-        {"a client certificate asked and not presented: a caveat everywhere",
+        {"a client certificate asked and not presented: a caveat where the edge can present one, Azure none",
          with([](TlsFacts& t) { t.client_cert_requested = true; }),
          {{"cloudflare", "strict"}, {"cloudfront", "https-only"}, {"fastly", "tls-verified"},
-          {"akamai", "platform-settings"}, {"azure", "https"}},
-         {{"cloudfront", "client-cert-required"}, {"fastly", "client-cert-required"}}},
+          {"akamai", "platform-settings"}, {"azure", "none"}},
+         {{"cloudflare", "client-cert-required"}, {"cloudfront", "client-cert-required"},
+          {"fastly", "client-cert-required"}, {"akamai", "client-cert-required"}, {"azure", "client-cert-required"}}},
+        {"the origin ended the handshake for want of a client certificate (classed by its certificate)",
+         with([](TlsFacts& t) {
+             t.client_cert_requested = true;
+             t.handshake_completed = false;
+             t.failure = Reason::tls_alert;
+         }),
+         {{"cloudflare", "strict"}, {"cloudfront", "https-only"}, {"fastly", "tls-verified"},
+          {"akamai", "platform-settings"}, {"azure", "none"}},
+         {{"fastly", "client-cert-required"}, {"azure", "client-cert-required"}}},
+        {"asked, and the scanner's --client-cert accepted: Azure presents none of its own",
+         with([](TlsFacts& t) { t.client_cert_requested = t.client_cert_presented = true; }),
+         {{"cloudflare", "strict"}, {"cloudfront", "https-only"}, {"fastly", "tls-verified"},
+          {"akamai", "platform-settings"}, {"azure", "none"}},
+         {{"cloudfront", ""}, {"fastly", ""}, {"azure", "client-cert-required"}}},
+        {"TLS 1.1 only (a suite every table has at 1.1): Azure's origins need TLS 1.2",
+         with([](TlsFacts& t) {
+             t.protocol = "TLS1.1";
+             t.cipher = "TLS_ECDHE_RSA_AES_128_CBC_SHA1";
+             t.cipher_id = 0xc013;
+             t.legacy_protocol = true;
+         }),
+         {{"cloudflare", "strict"}, {"cloudfront", "https-only"}, {"fastly", "tls-verified"},
+          {"akamai", "platform-settings"}, {"azure", "none"}},
+         {{"cloudflare", "legacy-protocol"}, {"cloudfront", "legacy-protocol"}, {"fastly", "legacy-protocol"},
+          {"azure", "legacy-protocol"}}},
+        {"TLS 1.0, self-signed: Azure none for the version and the CA alike, Fastly unverified",
+         with([](TlsFacts& t) {
+             self_signed(t);
+             t.protocol = "TLS1.0";
+             t.cipher_id = 0x002f;
+             t.group.clear();
+             t.legacy_protocol = true;
+         }),
+         {{"cloudflare", "full"}, {"cloudfront", "none"}, {"fastly", "tls-unverified"},
+          {"akamai", "none"}, {"azure", "none"}},
+         {{"fastly", "self-signed,legacy-protocol"}, {"azure", "legacy-protocol"}}},
+        {"TLS 1.0 and a client certificate asked: Azure names both",
+         with([](TlsFacts& t) {
+             t.protocol = "TLS1.0";
+             t.cipher_id = 0x002f;
+             t.group.clear();
+             t.legacy_protocol = true;
+             t.client_cert_requested = true;
+         }),
+         {{"cloudflare", "strict"}, {"cloudfront", "https-only"}, {"fastly", "tls-verified"},
+          {"akamai", "platform-settings"}, {"azure", "none"}},
+         {{"azure", "legacy-protocol,client-cert-required"}}},
     };
     for (const Row& row : rows) {
         DYNAMIC_SECTION(row.what) {
@@ -212,6 +263,12 @@ TEST_CASE("edge profiles: the data", "[rules][edges]") {
     // Only CloudFront documents an origin offer of its own: the default handshake stands for the rest.
     CHECK(edge_profile("cloudfront")->offer != &cloudflare_offer());
     for (std::string_view id : {"fastly", "akamai", "azure"}) CHECK(edge_profile(id)->offer == nullptr);
+    // Azure Front Door: TLS 1.2 and 1.3 towards origins, and no client certificate of its own.
+    for (const auto& profile : edge_profiles()) {
+        INFO(profile.id);
+        CHECK(profile.min_protocol == (profile.id == "azure" ? "TLS1.2" : ""));
+        CHECK(profile.presents_client_cert == (profile.id != "azure"));
+    }
     // CloudFront's table: no TLS 1.3, and RC4-MD5 (documented) is in it.
     const EdgeOffer& cf = *edge_profile("cloudfront")->offer;
     for (auto p : cf.protocols) CHECK(p != "TLS1.3");

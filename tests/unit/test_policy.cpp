@@ -138,7 +138,9 @@ TEST_CASE("parse_policy: semantic errors name the path", "[rules][policy]") {
         {R"({"rules": [1]})", "rules.json: rules[0]: expected an object, got number"},
         {R"({"rules": [{"min_mode": "full"}]})", "rules.json: rules[0]: missing key \"match\""},
         {R"({"rules": [{"match": "a.example", "min-mode": "full"}]})",
-         "rules.json: rules[0]: unknown key \"min-mode\" (expected match, min_mode, pins, client_auth, edge_min_mode, cert_hostname, client_cert, client_key)"},
+         "rules.json: rules[0]: unknown key \"min-mode\" (expected match, min_mode, pins, client_auth, edge_min_mode, cert_hostname, client_cert, client_key, akamai_origin_sni)"},
+        {R"({"rules": [{"match": "a.example", "akamai_origin_sni": "off"}]})",
+         "rules.json: rules[0].akamai_origin_sni: expected a boolean, got string"},
         {R"({"rules": [{"match": "a.example", "client_cert": "c.pem"}]})", "rules.json: rules[0]: client_cert needs client_key"},
         {R"({"rules": [{"match": "a.example", "client_key": "c.key"}]})", "rules.json: rules[0]: client_key needs client_cert"},
         {R"({"rules": [{"match": "a.example", "client_cert": "", "client_key": "c.key"}]})",
@@ -205,6 +207,32 @@ TEST_CASE("parse_policy: client_cert/client_key beside the rules file, one pair 
         CHECK(which("other.test") == std::nullopt);  // no rule
     }
     CHECK_FALSE(client_identities(parse_policy(R"({"rules": [{"match": "a.example"}]})", "r.json")).of_origin);
+}
+
+TEST_CASE("parse_policy: akamai_origin_sni, and the origins the scanner reaches without SNI for Akamai",
+          "[rules][policy][edges]") {
+    const Policy policy = parse_policy(R"({"rules": [
+        {"match": "a.example", "akamai_origin_sni": false},
+        {"match": "*.b.example", "akamai_origin_sni": true},
+        {"match": "*.example", "min_mode": "full"}]})", "r.json");
+    CHECK_FALSE(policy.rules[0].akamai_origin_sni);
+    CHECK(policy.rules[1].akamai_origin_sni);
+    CHECK(policy.rules[2].akamai_origin_sni);  // the default: Akamai sends SNI
+    const std::vector<std::string> all = {"cloudflare", "cloudfront", "fastly", "akamai", "azure"};
+    const auto without = rules::edges_without_sni(policy, all);
+    REQUIRE(without);
+    const auto edges_of = [&](const char* name) {
+        Origin origin;
+        origin.name = name;
+        return without(origin);
+    };
+    CHECK(edges_of("A.Example.") == std::vector<std::string>{"akamai"});
+    CHECK(edges_of("x.b.example").empty());
+    CHECK(edges_of("c.example").empty());
+    CHECK(edges_of("other.test").empty());
+    // Akamai not selected, or no rule turning originSni off: no handshake without SNI at all.
+    CHECK_FALSE(rules::edges_without_sni(policy, {"cloudflare", "cloudfront"}));
+    CHECK_FALSE(rules::edges_without_sni(parse_policy(R"({"rules": [{"match": "a.example"}]})", "r.json"), all));
 }
 
 TEST_CASE("parse_policy: messages show text from the file inert", "[rules][policy]") {
