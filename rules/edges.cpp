@@ -266,11 +266,19 @@ bool leaf_names(const CertFacts& leaf, std::string_view name) {
 }
 
 EdgeJudgement judge_edge_probe(const EdgeProfile& profile, const Probe& probe, const Origin& origin, std::int64_t now,
-                               const std::vector<std::string>& pins, const std::string& cert_hostname) {
+                               const std::vector<std::string>& pins, const std::string& cert_hostname,
+                               bool without_sni) {
     if (profile.id == default_edge) {
         const Classification c = classify_probe(probe, now, pins);
         return judgement(profile.id, to_string(c.mode), static_cast<int>(c.mode), c.reasons);
     }
+    // The SNI handshake's certificate says nothing of the one shown without SNI: when that
+    // handshake is not among the facts (a report read back without it, a rule added since),
+    // nothing is claimed for the edge. An IP name sent no SNI already.
+    const bool own_handshake = std::any_of(probe.offers.begin(), probe.offers.end(),
+                                           [&](const auto& offer) { return offer.offer == profile.id; });
+    if (without_sni && !origin.name_is_ip && std::holds_alternative<TlsFacts>(probe.outcome) && !own_handshake)
+        return none_with(profile, {Reason::not_scanned});
     const auto& outcome = outcome_for(profile, probe);
     const Classification c = classify_outcome(outcome, now, pins, profile.offer ? *profile.offer : cloudflare_offer());
     if (c.cls == OriginClass::unreachable) return none_with(profile, c.reasons);
@@ -302,12 +310,12 @@ EdgeJudgement judge_edge_probe(const EdgeProfile& profile, const Probe& probe, c
 }
 
 EdgeJudgement judge_edge(const EdgeProfile& profile, const OriginResult& result, std::int64_t now,
-                         const std::vector<std::string>& pins, const std::string& cert_hostname) {
+                         const std::vector<std::string>& pins, const std::string& cert_hostname, bool without_sni) {
     if (!result.scanned) return none_with(profile, {Reason::not_scanned});
     std::optional<EdgeJudgement> weakest;
     for (const auto& probe : result.observation.probes) {
         if (!decides(result.observation, probe)) continue;
-        EdgeJudgement j = judge_edge_probe(profile, probe, result.origin, now, pins, cert_hostname);
+        EdgeJudgement j = judge_edge_probe(profile, probe, result.origin, now, pins, cert_hostname, without_sni);
         if (!weakest || j.rank < weakest->rank) weakest = std::move(j);  // ties: the first stays
     }
     if (!weakest) return none_with(profile, {Reason::not_scanned});

@@ -76,11 +76,15 @@ const std::variant<Failure, HttpFacts, TlsFacts>& outcome_for(const EdgeProfile&
 
 // The edge's judgement of one probe / of an origin (the weakest deciding probe, as classify()).
 // `pins`: the origin's configured pins; `cert_hostname`: the rule's other name to verify
-// (empty: the origin's name). Cloudflare's is derived from classify().
+// (empty: the origin's name); `without_sni`: the rule says this edge sends no SNI
+// (akamai_origin_sni false), so only a handshake without SNI (Probe::offers) can judge it.
+// Cloudflare's is derived from classify().
 EdgeJudgement judge_edge_probe(const EdgeProfile& profile, const Probe& probe, const Origin& origin, std::int64_t now,
-                               const std::vector<std::string>& pins, const std::string& cert_hostname = {});
+                               const std::vector<std::string>& pins, const std::string& cert_hostname = {},
+                               bool without_sni = false);
 EdgeJudgement judge_edge(const EdgeProfile& profile, const OriginResult& result, std::int64_t now,
-                         const std::vector<std::string>& pins, const std::string& cert_hostname = {});
+                         const std::vector<std::string>& pins, const std::string& cert_hostname = {},
+                         bool without_sni = false);
 
 // RFC 6125 matching of a DNS name against the leaf's recorded dNSName SANs (case-insensitive,
 // a wildcard covers exactly one whole left-most label). An IP name matches its iPAddress SAN.

@@ -163,8 +163,9 @@ void Judge::judge_edges(OriginResult& result, const Rule* rule, bool keep_judged
         const EdgeProfile* profile = edge_profile(id);
         if (profile == nullptr) continue;
         if (!keep_judged)
-            result.edges.push_back(
-                judge_edge(*profile, result, now_, rule ? rule->pins : no_pins, rule ? rule->cert_hostname : no_name));
+            result.edges.push_back(judge_edge(*profile, result, now_, rule ? rule->pins : no_pins,
+                                              rule ? rule->cert_hostname : no_name,
+                                              rule && !rule->akamai_origin_sni && id == "akamai"));
         auto& judged = keep_judged ? result.edges[i] : result.edges.back();
         judged.required_setting.clear();
         judged.baseline_setting.clear();

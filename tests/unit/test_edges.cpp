@@ -277,6 +277,31 @@ TEST_CASE("edge profiles: the data", "[rules][edges]") {
     CHECK(rc4);
 }
 
+TEST_CASE("edge profiles: Akamai without SNI is judged only by a handshake without SNI", "[rules][edges]") {
+    const EdgeProfile& akamai = *edge_profile("akamai");
+    OriginResult r = result_of(good_tls());
+    // With SNI: the name's own certificate, verified.
+    CHECK(judge_edge(akamai, r, now, {}, {}, false).setting == "platform-settings");
+    // The rule says no SNI and no such handshake is among the facts: nothing is claimed.
+    const EdgeJudgement missing = judge_edge(akamai, r, now, {}, {}, true);
+    CHECK(missing.setting == "none");
+    CHECK(missing.reasons == std::vector<Reason>{Reason::not_scanned});
+    // The handshake without SNI met the origin's default certificate, another host's.
+    r.observation.probes[0].offers.push_back({"akamai", with([](TlsFacts& t) {
+                                                  t.chain[0].dns_names = {"default.example.net"};
+                                                  t.name_matches = false;
+                                              })});
+    const EdgeJudgement other = judge_edge(akamai, r, now, {}, {}, true);
+    CHECK(other.setting == "none");
+    CHECK(other.reasons == std::vector<Reason>{Reason::hostname_mismatch});
+    CHECK(judge_edge(akamai, r, now, {}, "default.example.net", true).setting == "platform-settings");
+    // An IP name sends no SNI in the default handshake already: it stands for Akamai's.
+    OriginResult ip = result_of(good_tls());
+    ip.origin.name = "192.0.2.1";
+    ip.origin.name_is_ip = true;
+    CHECK(judge_edge(akamai, ip, now, {}, {}, true).setting != "none");
+}
+
 TEST_CASE("edge profiles: --edge lists", "[rules][edges]") {
     std::string bad;
     using V = std::vector<std::string>;
