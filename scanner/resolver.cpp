@@ -105,6 +105,13 @@ Resolution to_resolution(int status, const ares_addrinfo* result) {
             out.addresses.push_back(address);
     }
     if (out.addresses.empty()) out.error = describe(ARES_ENODATA);
+    // The A and AAAA answers come in whatever order they arrived (ARES_AI_NOSORT): IPv6 first,
+    // as RFC 6724's precedence puts global IPv6 before IPv4, then each family in numeric order,
+    // so that a name's probes (and which 16 a long answer keeps) are the same from run to run.
+    std::sort(out.addresses.begin(), out.addresses.end(), [](const asio::ip::address& a, const asio::ip::address& b) {
+        if (a.is_v6() != b.is_v6()) return a.is_v6();
+        return a < b;
+    });
     out.found = out.addresses.size();
     if (out.addresses.size() > max_addresses) out.addresses.resize(max_addresses);
     return out;
@@ -253,6 +260,10 @@ struct Resolver::State : std::enable_shared_from_this<State> {
 Resolver::Resolver(asio::io_context& io, const ResolverConfig& config) : state_(std::make_shared<State>(io)) {
     init_library();
     ares_options options{};
+    // Not ARES_FLAG_STAYOPEN: c-ares then closes the server's UDP socket whenever no query is
+    // pending, but one socket kept for every lookup of a thread overflowed its receive buffer
+    // (capped at rmem_max) at 256 lookups in flight: answers lost, each retried after half the
+    // deadline (10,000 names: 3.4 s instead of 2.0 s).
     int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_LOOKUPS | ARES_OPT_SOCK_RCVBUF;
     options.sock_state_cb = &State::on_socket_state;
     options.sock_state_cb_data = state_.get();
@@ -289,7 +300,10 @@ std::shared_ptr<Resolver::Lookup> Resolver::resolve(const std::string& host, std
     ares_addrinfo_hints hints{};
     hints.ai_family = AF_UNSPEC;  // A and AAAA, both queries sent at once
     hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = ARES_AI_ENVHOSTS;
+    // NOSORT: c-ares' RFC 6724 sort opens, connects and closes a UDP socket per address to
+    // learn its source address (4 system calls each); every address is probed anyway, in the
+    // order to_resolution() gives them.
+    hints.ai_flags = ARES_AI_ENVHOSTS | ARES_AI_NOSORT;
     if (!state_->channel) {
         Resolution stopped;
         stopped.error = "the resolver is stopped";

@@ -111,6 +111,10 @@ TEST_CASE("resolver: A and AAAA asked at once, every address returned", "[resolv
     CHECK(answer->error.empty());
     CHECK(texts(*answer) == std::set<std::string>{"127.0.0.3", "127.0.0.4", "::1"});
     CHECK(answer->found == 3);
+    // In one order whatever order the answers came in: IPv6 first, then numeric.
+    std::vector<std::string> order;
+    for (const auto& a : answer->addresses) order.push_back(a.to_string());
+    CHECK(order == std::vector<std::string>{"::1", "127.0.0.3", "127.0.0.4"});
     auto queries = server.queries();
     std::set<std::uint16_t> types;
     for (const auto& q : queries)
@@ -142,6 +146,9 @@ TEST_CASE("resolver: at most 16 addresses kept, the count found kept", "[resolve
     CHECK(answer->error.empty());
     CHECK(answer->addresses.size() == scanner::max_addresses);
     CHECK(answer->found == 18);
+    // The 16 kept are the first in that order, the same from run to run.
+    CHECK(std::is_sorted(answer->addresses.begin(), answer->addresses.end(),
+                         [](const auto& a, const auto& b) { return a.is_v6() != b.is_v6() ? a.is_v6() : a < b; }));
 }
 
 TEST_CASE("resolver: NXDOMAIN, SERVFAIL and no address are errors, not timeouts", "[resolver]") {
