@@ -44,7 +44,9 @@ void Tally::add(const OriginResult& r) {
     cases += r.edges.size();
     if (!r.scanned) skipped_cases += r.edges.size();
     for (const EdgeJudgement& e : r.edges) {
-        if (!edge_violations(r, e.edge).empty()) ++failing_cases;
+        const auto& all = r.verdict.violations;
+        if (std::any_of(all.begin(), all.end(), [&](Violation v) { return concerns_edge(r, v, e.edge); }))
+            ++failing_cases;
         ++by_edge_setting[{e.edge, e.setting}];
     }
 }

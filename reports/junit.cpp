@@ -79,6 +79,11 @@ std::string join(const std::vector<T>& values, std::string_view separator = ", "
     return out;
 }
 
+// One "label: value" line of the facts, the value made inert.
+void fact_line(std::string& out, std::string_view label, std::string_view value) {
+    out.append(label).append(": ").append(inert(value)).append("\n");
+}
+
 // What a person needs to see next to a failure in a CI UI: the facts behind the verdict, one
 // "label: value" per line. Every value is made inert (model/text.hpp) before it joins the
 // text, so a newline in a certificate subject cannot forge a line such as "class: ca-trusted".
@@ -87,9 +92,7 @@ std::string facts(const OriginResult& r, std::int64_t judged_at) {
     const Verdict& v = r.verdict;
     const Probe* probe = shown_probe(r, judged_at);
     std::string out;
-    const auto line = [&out](std::string_view label, std::string_view value) {
-        out.append(label).append(": ").append(inert(value)).append("\n");
-    };
+    const auto line = [&out](std::string_view label, std::string_view value) { fact_line(out, label, value); };
     line("origin", r.origin.input);
     line("name", r.origin.name);
     line("port", std::to_string(r.origin.port));
@@ -191,15 +194,14 @@ namespace {
 
 // One testcase: `classname` and `name` are attribute text already made inert; `violations`
 // those it fails on, each message filtered to `edge` (empty: the origin's, every edge's part);
-// `edge_facts` the lines before the origin's facts.
+// `body` the facts shown (an edge's lines, then the origin's facts, computed once per origin).
 std::string testcase(const OriginResult& r, std::int64_t judged_at, int expiry_days, std::string_view classname,
                      const std::string& name, const std::vector<Violation>& violations, std::string_view edge,
-                     const std::string& edge_facts) {
+                     const std::string& body) {
     const Probe* probe = shown_probe(r, judged_at);
     std::string out = "    <testcase classname=\"" + attr(classname) + "\" name=\"" + attr(name) + "\" time=\"" +
                       seconds(probe ? probe->timings.total_ms : 0) + "\">\n";
     if (!r.scanned) out += "      <skipped message=\"not scanned\"/>\n";
-    const std::string body = edge_facts + facts(r, judged_at);
     if (violations.empty()) {
         out += "      <system-out>" + text(body) + "</system-out>\n";
     } else {
@@ -225,9 +227,7 @@ std::string testcase(const OriginResult& r, std::int64_t judged_at, int expiry_d
 // stricter one (its reasons), and the setting its rule requires and the baseline's.
 std::string edge_facts(const EdgeJudgement& e) {
     std::string out;
-    const auto line = [&out](std::string_view label, std::string_view value) {
-        out.append(label).append(": ").append(inert(value)).append("\n");
-    };
+    const auto line = [&out](std::string_view label, std::string_view value) { fact_line(out, label, value); };
     line("edge", e.edge);
     line("setting", e.setting);
     line("reasons", e.reasons.empty() ? std::string("none") : join(e.reasons));
@@ -241,15 +241,16 @@ std::string edge_facts(const EdgeJudgement& e) {
 std::string junit_testcase(const OriginResult& r, std::int64_t judged_at, int expiry_days, bool listed_more_than_once) {
     std::string name = inert(r.origin.input);
     if (listed_more_than_once) name += " (" + inert(listed_at(r)) + ")";
+    const std::string origin_facts = facts(r, judged_at);
     if (r.edges.empty())
-        return testcase(r, judged_at, expiry_days, "originscan.origins", name, r.verdict.violations, {}, {});
+        return testcase(r, judged_at, expiry_days, "originscan.origins", name, r.verdict.violations, {}, origin_facts);
     // --edge: a testcase per edge, each failing on the violations that concern it (model/report.hpp
     // edge_violations: its own below-required and downgrade, and every origin-wide one).
     std::string out;
     for (const EdgeJudgement& e : r.edges) {
         const std::string edge = inert(e.edge);
         out += testcase(r, judged_at, expiry_days, "originscan.origins." + edge, name + " [" + edge + "]",
-                        edge_violations(r, e.edge), e.edge, edge_facts(e));
+                        edge_violations(r, e.edge), e.edge, edge_facts(e) + origin_facts);
     }
     return out;
 }
