@@ -5,9 +5,14 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <cstdlib>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <unordered_map>
 
 #include <boost/asio/ip/address.hpp>
@@ -79,42 +84,77 @@ std::string describe(int status) {
     }
 }
 
-Resolution to_resolution(int status, const ares_addrinfo* result) {
+// A name's addresses as the scanner probes them: duplicates removed, IPv6 first (RFC 6724's
+// precedence puts global IPv6 before IPv4), then each family in numeric order, so that a name's
+// probes (and which max_addresses a long answer keeps) are the same from run to run.
+Resolution to_resolution(std::vector<asio::ip::address> addresses) {
     Resolution out;
+    std::sort(addresses.begin(), addresses.end(), [](const asio::ip::address& a, const asio::ip::address& b) {
+        if (a.is_v6() != b.is_v6()) return a.is_v6();
+        return a < b;
+    });
+    addresses.erase(std::unique(addresses.begin(), addresses.end()), addresses.end());
+    if (addresses.empty()) out.error = describe(ARES_ENODATA);
+    out.found = addresses.size();
+    if (addresses.size() > max_addresses) addresses.resize(max_addresses);
+    out.addresses = std::move(addresses);
+    return out;
+}
+
+Resolution to_resolution(int status, const ares_addrinfo* result) {
     if (status != ARES_SUCCESS) {
+        Resolution out;
         out.error = describe(status);
         out.timed_out = status == ARES_ETIMEOUT;
         return out;
     }
+    // The A and AAAA answers come in whatever order they arrived (ARES_AI_NOSORT).
+    std::vector<asio::ip::address> addresses;
     for (const ares_addrinfo_node* node = result ? result->nodes : nullptr; node; node = node->ai_next) {
-        asio::ip::address address;
         if (node->ai_family == AF_INET) {
             const auto* sin = reinterpret_cast<const sockaddr_in*>(node->ai_addr);
             asio::ip::address_v4::bytes_type bytes;
             std::copy_n(reinterpret_cast<const unsigned char*>(&sin->sin_addr), 4, bytes.begin());
-            address = asio::ip::address_v4(bytes);
+            addresses.emplace_back(asio::ip::address_v4(bytes));
         } else if (node->ai_family == AF_INET6) {
             const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(node->ai_addr);
             asio::ip::address_v6::bytes_type bytes;
             std::copy_n(reinterpret_cast<const unsigned char*>(&sin6->sin6_addr), 16, bytes.begin());
-            address = asio::ip::address_v6(bytes, sin6->sin6_scope_id);
-        } else {
-            continue;
+            addresses.emplace_back(asio::ip::address_v6(bytes, sin6->sin6_scope_id));
         }
-        if (std::find(out.addresses.begin(), out.addresses.end(), address) == out.addresses.end())
-            out.addresses.push_back(address);
     }
-    if (out.addresses.empty()) out.error = describe(ARES_ENODATA);
-    // The A and AAAA answers come in whatever order they arrived (ARES_AI_NOSORT): IPv6 first,
-    // as RFC 6724's precedence puts global IPv6 before IPv4, then each family in numeric order,
-    // so that a name's probes (and which 16 a long answer keeps) are the same from run to run.
-    std::sort(out.addresses.begin(), out.addresses.end(), [](const asio::ip::address& a, const asio::ip::address& b) {
-        if (a.is_v6() != b.is_v6()) return a.is_v6();
-        return a < b;
-    });
-    out.found = out.addresses.size();
-    if (out.addresses.size() > max_addresses) out.addresses.resize(max_addresses);
-    return out;
+    return to_resolution(std::move(addresses));
+}
+
+// A host name as the hosts file is matched: case-insensitively, a trailing dot ignored.
+std::string hosts_key(std::string_view name) {
+    if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+    std::string key(name);
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+    return key;
+}
+
+// The hosts file ($CARES_HOSTS, c-ares' own variable, else /etc/hosts), read once per Resolver:
+// c-ares 1.18 rereads and parses it for every lookup (open, fstat, reads, close), which at
+// thousands of lookups a second is a cost of its own. Like nscd's cache, an edit made during a
+// scan is seen by the next scan. Every address listed for a name (either family) is its answer,
+// as c-ares' file lookup gives them; a file that cannot be read is an empty table.
+std::unordered_map<std::string, std::vector<asio::ip::address>> read_hosts() {
+    std::unordered_map<std::string, std::vector<asio::ip::address>> table;
+    const char* env = std::getenv("CARES_HOSTS");
+    std::ifstream in(env && *env ? env : "/etc/hosts");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (const auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+        std::istringstream fields(line);
+        std::string address_text, name;
+        if (!(fields >> address_text)) continue;
+        error_code ec;
+        const auto address = asio::ip::make_address(address_text, ec);
+        if (ec) continue;
+        while (fields >> name) table[hosts_key(name)].push_back(address);
+    }
+    return table;
 }
 
 void init_library() {
@@ -169,6 +209,7 @@ struct Resolver::State : std::enable_shared_from_this<State> {
     asio::io_context& io;
     ares_channel channel = nullptr;
     asio::steady_timer timer;  // c-ares' next timeout (ares_timeout)
+    std::unordered_map<std::string, std::vector<asio::ip::address>> hosts;  // read_hosts()
     std::unordered_map<ares_socket_t, std::shared_ptr<Watch>> watches;
 
     static void forget(Watch& watch) {
@@ -274,8 +315,10 @@ Resolver::Resolver(asio::io_context& io, const ResolverConfig& config) : state_(
     // One UDP socket carries every lookup of this thread: room for the answers of a few
     // thousand at once while the thread is busy in TLS (the kernel caps it at rmem_max).
     options.socket_receive_buffer_size = 1 << 20;
-    // "f" the hosts file, then "b" DNS (c-ares' own names), whatever nsswitch.conf says.
-    char lookups[] = "fb";
+    // The hosts file first (read_hosts(), our own cache of it), then "b" DNS, whatever
+    // nsswitch.conf says.
+    state_->hosts = read_hosts();
+    char lookups[] = "b";
     options.lookups = lookups;
     if (int rc = ares_init_options(&state_->channel, &options, mask); rc != ARES_SUCCESS) {
         state_->channel = nullptr;
@@ -303,15 +346,20 @@ std::shared_ptr<Resolver::Lookup> Resolver::resolve(const std::string& host, std
     // NOSORT: c-ares' RFC 6724 sort opens, connects and closes a UDP socket per address to
     // learn its source address (4 system calls each); every address is probed anyway, in the
     // order to_resolution() gives them.
-    hints.ai_flags = ARES_AI_ENVHOSTS | ARES_AI_NOSORT;
+    hints.ai_flags = ARES_AI_NOSORT;
+    const auto answer_now = [&](Resolution answer) {
+        asio::post(state_->io, [lookup, answer = std::move(answer)]() mutable {
+            if (auto done = std::move(lookup->done)) done(std::move(answer));
+        });
+        return lookup;
+    };
     if (!state_->channel) {
         Resolution stopped;
         stopped.error = "the resolver is stopped";
-        asio::post(state_->io, [lookup, stopped]() mutable {
-            if (auto done = std::move(lookup->done)) done(std::move(stopped));
-        });
-        return lookup;
+        return answer_now(std::move(stopped));
     }
+    if (const auto hosted = state_->hosts.find(hosts_key(host)); hosted != state_->hosts.end())
+        return answer_now(to_resolution(hosted->second));
     auto* pending = new State::Pending{state_, lookup};
     ares_getaddrinfo(state_->channel, host.c_str(), nullptr, &hints, &State::on_answer, pending);
     state_->schedule();

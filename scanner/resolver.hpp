@@ -59,7 +59,7 @@ public:
     Resolver& operator=(const Resolver&) = delete;
 
     // Looks `host` up in /etc/hosts first (or the file $CARES_HOSTS names, c-ares' own
-    // variable), then in DNS, A and AAAA in parallel. `done` is posted to the io_context
+    // variable; read once, when the Resolver was made), then in DNS, A and AAAA in parallel. `done` is posted to the io_context
     // (never called from within resolve()), once, unless the lookup was abandoned first or
     // the Resolver destroyed.
     std::shared_ptr<Lookup> resolve(const std::string& host, std::function<void(Resolution)> done);

@@ -71,6 +71,27 @@ std::set<std::string> texts(const Resolution& r) {
     return out;
 }
 
+// A hosts file of the test's own, named by $CARES_HOSTS until unnamed (or the end of scope),
+// removed at the end of scope.
+struct HostsFile {
+    explicit HostsFile(const std::string& text) {
+        const int fd = ::mkstemp(path);
+        REQUIRE(fd >= 0);
+        ::close(fd);
+        write(text);
+        ::setenv("CARES_HOSTS", path, 1);
+    }
+    ~HostsFile() {
+        unname();
+        std::remove(path);
+    }
+    HostsFile(const HostsFile&) = delete;
+    HostsFile& operator=(const HostsFile&) = delete;
+    void write(const std::string& text) { std::ofstream(path) << text; }
+    void unname() { ::unsetenv("CARES_HOSTS"); }
+    char path[32] = "/tmp/originscan-hosts.XXXXXX";
+};
+
 std::size_t thread_count() {
     std::size_t n = 0;
     if (DIR* d = ::opendir("/proc/self/task")) {
@@ -174,21 +195,55 @@ TEST_CASE("resolver: NXDOMAIN, SERVFAIL and no address are errors, not timeouts"
 
 TEST_CASE("resolver: /etc/hosts first (here the file $CARES_HOSTS names), no query sent", "[resolver]") {
     DnsServer server(zone());
-    char path[] = "/tmp/originscan-hosts.XXXXXX";
-    const int fd = ::mkstemp(path);
-    REQUIRE(fd >= 0);
-    ::close(fd);
-    std::ofstream(path) << "127.0.0.9 fromhosts.test\n127.0.0.10 both.test\n";
-    ::setenv("CARES_HOSTS", path, 1);
+    HostsFile hosts("127.0.0.9 fromhosts.test\n127.0.0.10 both.test\n");
     auto hosted = lookup(server, "fromhosts.test");
     auto shadowed = lookup(server, "both.test");
-    ::unsetenv("CARES_HOSTS");
-    std::remove(path);
     REQUIRE(hosted);
     CHECK(texts(*hosted) == std::set<std::string>{"127.0.0.9"});
     REQUIRE(shadowed);
     CHECK(texts(*shadowed) == std::set<std::string>{"127.0.0.10"});
     CHECK(server.queries().empty());
+}
+
+TEST_CASE("resolver: the hosts file, read once per resolver: aliases, any case, a trailing dot, both families", "[resolver]") {
+    DnsServer server(zone());
+    HostsFile hosts(
+        "# a comment line\n"
+        "127.0.0.11 Primary.Test alias.hosts.test  # and a comment after\n"
+        "::1 primary.test\n"
+        "not-an-address broken.test\n");
+    asio::io_context io;
+    std::optional<Resolution> mixed, alias, dotted, broken, after_edit;
+    {
+        Resolver resolver(io, ResolverConfig{server.address(), milliseconds(5000)});
+        hosts.unname();
+        resolver.resolve("PRIMARY.test", [&](Resolution r) { mixed = std::move(r); });
+        resolver.resolve("alias.hosts.test", [&](Resolution r) { alias = std::move(r); });
+        resolver.resolve("primary.test.", [&](Resolution r) { dotted = std::move(r); });
+        resolver.resolve("broken.test", [&](Resolution r) { broken = std::move(r); });
+        io.run();
+        // An edit after the resolver was made is not seen by it.
+        hosts.write("127.0.0.12 primary.test\n");
+        io.restart();
+        resolver.resolve("primary.test", [&](Resolution r) { after_edit = std::move(r); });
+        io.run();
+    }
+    REQUIRE(mixed);
+    CHECK(mixed->error.empty());
+    CHECK(mixed->addresses.size() == 2);
+    CHECK(mixed->addresses.front().to_string() == "::1");  // IPv6 first, as from DNS
+    CHECK(texts(*mixed) == std::set<std::string>{"127.0.0.11", "::1"});
+    REQUIRE(alias);
+    CHECK(texts(*alias) == std::set<std::string>{"127.0.0.11"});
+    REQUIRE(dotted);
+    CHECK(texts(*dotted) == texts(*mixed));
+    REQUIRE(after_edit);
+    CHECK(texts(*after_edit) == texts(*mixed));
+    // A line whose address does not parse is skipped: the name goes to DNS, which has no such name.
+    REQUIRE(broken);
+    CHECK(!broken->error.empty());
+    CHECK(server.queries().size() >= 1);
+    for (const auto& q : server.queries()) CHECK(q.name.find("broken.test") != std::string::npos);
 }
 
 TEST_CASE("resolver: an abandoned lookup never answers; destroying the resolver ends every lookup", "[resolver]") {
