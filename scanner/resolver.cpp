@@ -204,11 +204,15 @@ struct Resolver::State : std::enable_shared_from_this<State> {
         for (auto& [fd, watch] : watches) forget(*watch);
         watches.clear();
         timer.cancel();
+        timer_armed = false;
+        in_flight = 0;
     }
 
     asio::io_context& io;
     ares_channel channel = nullptr;
-    asio::steady_timer timer;  // c-ares' next timeout (ares_timeout)
+    asio::steady_timer timer;  // c-ares' next timeout (ares_timeout), or earlier
+    bool timer_armed = false;   // a wait on `timer` is pending, not cancelled
+    std::size_t in_flight = 0;  // ares_getaddrinfo calls not yet called back (abandoned ones too)
     std::unordered_map<std::string, std::vector<asio::ip::address>> hosts;  // read_hosts()
     std::unordered_map<ares_socket_t, std::shared_ptr<Watch>> watches;
 
@@ -260,24 +264,42 @@ struct Resolver::State : std::enable_shared_from_this<State> {
     }
 
     // Lets c-ares read, write and expire queries (ares_process_fd also handles the timeouts
-    // due), then sets the timer to its next timeout.
+    // due), then makes sure the timer is set.
     void process(ares_socket_t read_fd, ares_socket_t write_fd) {
         if (!channel) return;
         ares_process_fd(channel, read_fd, write_fd);
         schedule();
     }
 
+    // Sets the timer to c-ares' next timeout unless it is set already. Every query of the channel
+    // has the same timeout, so a query sent later never times out before the one the timer was
+    // set for: a timer once set is never late, at worst early (its query was answered), and then
+    // it fires, c-ares finds nothing due, and it is set again. Asking c-ares (ares_timeout walks
+    // every query) and moving the timer (each move a timerfd_settime, as this timer is the
+    // io_context's earliest) after every packet cost a system call per lookup before.
     void schedule() {
-        timeval next{};
-        if (!channel || !ares_timeout(channel, nullptr, &next)) {  // no query in flight
-            timer.cancel();
+        if (!channel || in_flight == 0) {  // nothing to time out: no wait left to keep io running
+            cancel_timer();
             return;
         }
+        if (timer_armed) return;
+        timeval next{};
+        if (!ares_timeout(channel, nullptr, &next)) return;  // not reached while in_flight > 0
+        timer_armed = true;
         timer.expires_after(std::chrono::seconds(next.tv_sec) + std::chrono::microseconds(next.tv_usec));
         timer.async_wait([self = weak_from_this()](error_code ec) {
+            if (ec == asio::error::operation_aborted) return;  // cancel_timer() cleared timer_armed
             auto state = self.lock();
-            if (!ec && state) state->process(ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+            if (!state) return;
+            state->timer_armed = false;
+            if (!ec) state->process(ARES_SOCKET_BAD, ARES_SOCKET_BAD);
         });
+    }
+
+    void cancel_timer() {
+        if (!timer_armed) return;
+        timer.cancel();
+        timer_armed = false;
     }
 
     struct Pending {
@@ -290,6 +312,7 @@ struct Resolver::State : std::enable_shared_from_this<State> {
         Resolution answer = to_resolution(status, result);
         if (result) ares_freeaddrinfo(result);
         auto state = pending->state.lock();
+        if (state && state->in_flight > 0) --state->in_flight;
         // ARES_EDESTRUCTION: the channel is going (the Resolver too): nobody waits.
         if (status == ARES_EDESTRUCTION || !state || !pending->lookup->done) return;
         asio::post(state->io, [lookup = std::move(pending->lookup), answer = std::move(answer)]() mutable {
@@ -361,6 +384,7 @@ std::shared_ptr<Resolver::Lookup> Resolver::resolve(const std::string& host, std
     if (const auto hosted = state_->hosts.find(hosts_key(host)); hosted != state_->hosts.end())
         return answer_now(to_resolution(hosted->second));
     auto* pending = new State::Pending{state_, lookup};
+    ++state_->in_flight;  // first: c-ares may call back from within ares_getaddrinfo
     ares_getaddrinfo(state_->channel, host.c_str(), nullptr, &hints, &State::on_answer, pending);
     state_->schedule();
     return lookup;
