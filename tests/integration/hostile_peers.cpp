@@ -166,6 +166,25 @@ Crt make_certificate(const CertSpec& spec, gnutls_x509_privkey_t key, gnutls_x50
     return from_der(to_der(raw));
 }
 
+Authority make_authority(const std::string& name, const Authority* issuer, std::int64_t not_before,
+                         std::int64_t not_after, Privkey key) {
+    CertSpec spec;
+    spec.common_name = name;
+    spec.is_ca = true;
+    spec.not_before = not_before;
+    spec.not_after = not_after;
+    Crt cert = issuer ? make_certificate(spec, key.get(), issuer->cert.get(), issuer->key.get())
+                      : make_certificate(spec, key.get());
+    return {std::move(key), std::move(cert)};
+}
+
+CertSpec leaf_spec(const std::string& name) {
+    CertSpec spec;
+    spec.common_name = name;
+    spec.dns_names = {name};
+    return spec;
+}
+
 Crt from_der(const std::vector<unsigned char>& der) {
     gnutls_x509_crt_t raw;
     check(gnutls_x509_crt_init(&raw), "crt_init");

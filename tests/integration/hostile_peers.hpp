@@ -64,6 +64,20 @@ Privkey generate_rsa_key(unsigned bits = 2048);
 Crt make_certificate(const CertSpec& spec, gnutls_x509_privkey_t key, gnutls_x509_crt_t issuer = nullptr,
                      gnutls_x509_privkey_t issuer_key = nullptr);
 
+// A certificate authority: its key and its certificate.
+struct Authority {
+    Privkey key;
+    Crt cert;
+};
+
+// A CA named `name` valid from not_before to not_after, for `key`: self-signed (a root) when
+// issuer is null, else issued by it.
+Authority make_authority(const std::string& name, const Authority* issuer, std::int64_t not_before,
+                         std::int64_t not_after, Privkey key = generate_key());
+
+// A leaf's spec: common name and the one dNSName `name`, the default validity.
+CertSpec leaf_spec(const std::string& name);
+
 // `crt` (DER) with the encoded Extension elements `more` appended to its extensions, re-signed
 // by `signer` with ECDSA-SHA256. Built on the DER directly: GnuTLS's setter re-encodes every
 // extension each time it adds one (quadratic: minutes for thousands).

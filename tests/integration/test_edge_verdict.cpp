@@ -33,39 +33,17 @@ using CaFile = hostile::TempPem;
 
 constexpr std::int64_t kDay = 86'400;
 
-// A certificate authority: its key and certificate.
-struct Authority {
-    hostile::Privkey key;
-    hostile::Crt cert;
-};
+using hostile::Authority;
+using hostile::leaf_spec;
 
 Authority root_ca(const std::string& name, std::int64_t not_before, std::int64_t not_after,
                   hostile::Privkey key = hostile::generate_key()) {
-    CertSpec spec;
-    spec.common_name = name;
-    spec.is_ca = true;
-    spec.not_before = not_before;
-    spec.not_after = not_after;
-    hostile::Crt cert = hostile::make_certificate(spec, key.get());
-    return {std::move(key), std::move(cert)};
+    return hostile::make_authority(name, nullptr, not_before, not_after, std::move(key));
 }
 
 Authority sub_ca(const std::string& name, const Authority& issuer, std::int64_t not_before,
                  std::int64_t not_after, hostile::Privkey key = hostile::generate_key()) {
-    CertSpec spec;
-    spec.common_name = name;
-    spec.is_ca = true;
-    spec.not_before = not_before;
-    spec.not_after = not_after;
-    hostile::Crt cert = hostile::make_certificate(spec, key.get(), issuer.cert.get(), issuer.key.get());
-    return {std::move(key), std::move(cert)};
-}
-
-CertSpec leaf_spec(const std::string& name) {
-    CertSpec spec;
-    spec.common_name = name;
-    spec.dns_names = {name};
-    return spec;
+    return hostile::make_authority(name, &issuer, not_before, not_after, std::move(key));
 }
 
 // A leaf for `key` issued by `issuer`; the chain presented is the leaf alone (add the rest).

@@ -32,27 +32,11 @@ using CaFile = hostile::TempPem;
 
 constexpr std::int64_t kDay = 86'400;
 
-struct Authority {
-    hostile::Privkey key;
-    hostile::Crt cert;
-};
+using hostile::Authority;
+using hostile::leaf_spec;
 
 Authority authority(const std::string& name, const Authority* issuer = nullptr) {
-    CertSpec spec;
-    spec.common_name = name;
-    spec.is_ca = true;
-    spec.not_after = hostile::unix_now() + 3650 * kDay;
-    hostile::Privkey key = hostile::generate_key();
-    hostile::Crt cert = issuer ? hostile::make_certificate(spec, key.get(), issuer->cert.get(), issuer->key.get())
-                               : hostile::make_certificate(spec, key.get());
-    return {std::move(key), std::move(cert)};
-}
-
-CertSpec leaf_spec(const std::string& name) {
-    CertSpec spec;
-    spec.common_name = name;
-    spec.dns_names = {name};
-    return spec;
+    return hostile::make_authority(name, issuer, hostile::unix_now() - kDay, hostile::unix_now() + 3650 * kDay);
 }
 
 hostile::Crt copy(const hostile::Crt& crt) { return hostile::from_der(hostile::to_der(crt.get())); }
