@@ -1,6 +1,7 @@
 #include "app/cli.hpp"
 
 #include "app/collector.hpp"
+#include "app/command_line.hpp"
 #include "app/input_file.hpp"
 #include "app/merge.hpp"
 #include "app/origin_lists.hpp"
@@ -205,21 +206,11 @@ Cli parse_cli(const std::vector<std::string>& args, bool& help) {
     auto options = scan_options(cli, raw);
     const std::string& now_text = raw.now;
     const std::string& fail_on_text = raw.fail_on;
-    po::options_description all;
-    all.add(options).add_options()("list", po::value(&cli.settings.lists)->composing());
-    po::positional_options_description positional;
-    positional.add("list", -1);
     po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-        if (vm.count("help")) {
-            help = true;
-            print_help(options);
-            return cli;
-        }
-        po::notify(vm);
-    } catch (const po::error& e) {
-        throw UsageError(e.what());
+    if (!parse_command_line(args, options, "list", cli.settings.lists, vm)) {
+        help = true;
+        print_help(options);
+        return cli;
     }
     auto& s = cli.settings;
     if (s.concurrency < 1 || s.concurrency > 100000) throw UsageError("--concurrency must be 1 to 100000");

@@ -13,6 +13,7 @@
 #include <boost/program_options.hpp>
 
 #include "app/collector.hpp"
+#include "app/command_line.hpp"
 #include "app/input_file.hpp"
 #include "app/terminal.hpp"
 #include "app/usage_error.hpp"
@@ -189,26 +190,16 @@ void merge_origins(const std::vector<std::unique_ptr<reports::ReportStream>>& sh
 int merge_command(const std::vector<std::string>& args) {
     MergeCli cli;
     const po::options_description options = merge_options(cli);
-    po::options_description all;
-    all.add(options).add_options()("shard-report", po::value(&cli.shards)->composing());
-    po::positional_options_description positional;
-    positional.add("shard-report", -1);
     po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-        if (vm.count("help")) {
-            std::cout << "Usage: originscan merge [OPTIONS] SHARD.json...\n\n"
-                         "Joins the JSON reports of `originscan scan --shard I/N` (every I of one N, one list,\n"
-                         "the same options) into the reports one scan of the whole list writes; --rules and\n"
-                         "--baseline apply to the merged origins.\n\n"
-                      << options
-                      << "\nExit status: 0 all good, 1 policy failure, 2 bad usage or shards that are not one run,\n"
-                         "3 I/O error or an interrupted shard.\n";
-            return 0;
-        }
-        po::notify(vm);
-    } catch (const po::error& e) {
-        throw UsageError(e.what());
+    if (!parse_command_line(args, options, "shard-report", cli.shards, vm)) {
+        std::cout << "Usage: originscan merge [OPTIONS] SHARD.json...\n\n"
+                     "Joins the JSON reports of `originscan scan --shard I/N` (every I of one N, one list,\n"
+                     "the same options) into the reports one scan of the whole list writes; --rules and\n"
+                     "--baseline apply to the merged origins.\n\n"
+                  << options
+                  << "\nExit status: 0 all good, 1 policy failure, 2 bad usage or shards that are not one run,\n"
+                     "3 I/O error or an interrupted shard.\n";
+        return 0;
     }
     if (cli.outputs.json.empty()) throw UsageError("merge: --json FILE is required");
     if (cli.shards.empty()) throw UsageError("merge: no shard reports given");

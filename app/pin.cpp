@@ -10,6 +10,7 @@
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 
+#include "app/command_line.hpp"
 #include "app/scanner_setup.hpp"
 #include "app/usage_error.hpp"
 #include "model/report.hpp"
@@ -182,20 +183,10 @@ ordered origin_json(const OriginResult& result, const OriginPins& pins) {
 int pin_command(const std::vector<std::string>& args) {
     PinCli cli;
     auto options = pin_options(cli);
-    po::options_description all;
-    all.add(options).add_options()("origin", po::value(&cli.specs)->composing());
-    po::positional_options_description positional;
-    positional.add("origin", -1);
     po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-        if (vm.count("help")) {
-            print_pin_help(options);
-            return 0;
-        }
-        po::notify(vm);
-    } catch (const po::error& e) {
-        throw UsageError(std::string("pin: ") + e.what());
+    if (!parse_command_line(args, options, "origin", cli.specs, vm, "pin: ")) {
+        print_pin_help(options);
+        return 0;
     }
     if (!(cli.settings.timeout_s >= 0.001 && cli.settings.timeout_s <= 3600))
         throw UsageError("--timeout must be 0.001 to 3600 seconds (1 ms at least)");
