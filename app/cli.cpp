@@ -220,6 +220,8 @@ Cli parse_cli(const std::vector<std::string>& args, bool& help) {
     if (s.retries > 10) throw UsageError("--retries must be 0 to 10");
     if (s.expiry_days < 0 || s.expiry_days > 36500) throw UsageError("--expiry-days must be 0 to 36500");
     if (cli.zones.all_records && cli.zones.paths.empty()) throw UsageError("--all-records is for --cloudflare-dns");
+    s.zone_files = cli.zones.paths;
+    s.zone_all_records = cli.zones.all_records;
     if (raw.http_port < 0 || raw.http_port > 65535) throw UsageError("--http-port must be 0 to 65535");
     s.http_port = static_cast<std::uint16_t>(raw.http_port);
     const auto& out = cli.outputs;

@@ -20,6 +20,8 @@ namespace originscan {
 // The settings of a run, as given on the command line (already validated).
 struct ScanSettings {
     std::vector<std::string> lists;     // list files ('-' for stdin)
+    std::vector<std::string> zone_files;  // --cloudflare-dns exports
+    bool zone_all_records = false;        // --all-records
     std::vector<std::string> ca_files;  // --ca-file
     bool system_trust = true;
     unsigned concurrency = 256;

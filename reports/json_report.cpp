@@ -251,6 +251,10 @@ ordered origin_json(const OriginResult& r, std::int64_t judged_at, bool shard_re
 ordered settings_json(const ScanSettings& s) {
     ordered out = ordered::object();
     out["lists"] = s.lists;
+    if (!s.zone_files.empty()) {  // absent without --cloudflare-dns: reports before it are unchanged
+        out["cloudflare_dns"] = s.zone_files;
+        out["all_records"] = s.zone_all_records;
+    }
     out["ca_files"] = s.ca_files;
     out["system_trust"] = s.system_trust;
     out["concurrency"] = s.concurrency;
@@ -718,6 +722,10 @@ public:
     ScanSettings settings(const Json& s, const std::string& where) const {
         ScanSettings out;
         out.lists = strings(s, "lists", where);
+        if (s.contains("cloudflare_dns")) {
+            out.zone_files = strings(s, "cloudflare_dns", where);
+            out.zone_all_records = boolean(s, "all_records", where);
+        }
         out.ca_files = strings(s, "ca_files", where);
         out.system_trust = boolean(s, "system_trust", where);
         out.concurrency = integer<unsigned>(s, "concurrency", where, 0);

@@ -137,6 +137,8 @@ check(p["id"] == "pair.bench.test:443@127.0.0.10,127.0.0.66" and (p["class"], p[
 listed = [x for x in r["origins"] if x["input"] == "www.bench.test@127.0.0.10"]
 check(len(listed) == 2 and listed[0]["id"] == listed[1]["id"] and view(listed[0]) == view(listed[1]),
       "a name in the list and in the zone: one identity, reported per line with one result")
+zones = r["settings"].get("cloudflare_dns")
+check(zones == [tmp + "/zone.txt"] and r["settings"].get("all_records") is False, f"the settings name the zone export read: {zones}")
 import jsonschema
 errors = ["/".join(map(str, e.absolute_path)) + ": " + e.message for e in
           jsonschema.Draft202012Validator(json.load(open(__import__("os").environ["SOURCE_DIR"] + "/reports/report.schema.json"))).iter_errors(r)]
