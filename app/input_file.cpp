@@ -45,8 +45,8 @@ std::size_t InputFile::read_some(char* buffer, std::size_t size) {
     }
 }
 
-std::string InputFile::read_all(const std::string& path, std::size_t limit) {
-    InputFile file(path);
+std::string InputFile::read_all(const std::string& path, std::size_t limit, const std::atomic<bool>* stop) {
+    InputFile file(path, stop);
     std::string text;
     char buffer[1 << 16];
     while (const std::size_t n = file.read_some(buffer, sizeof buffer)) {

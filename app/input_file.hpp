@@ -24,8 +24,9 @@ public:
     // Up to `size` bytes; 0 at the end. Throws UsageError on a read error.
     std::size_t read_some(char* buffer, std::size_t size);
 
-    // The whole file ('-': all of stdin). Throws UsageError past `limit` bytes.
-    static std::string read_all(const std::string& path, std::size_t limit);
+    // The whole file ('-': all of stdin). Throws UsageError past `limit` bytes; with `stop`,
+    // InputInterrupted as read_some does.
+    static std::string read_all(const std::string& path, std::size_t limit, const std::atomic<bool>* stop = nullptr);
 
 private:
     bool interrupted(int error) const;

@@ -220,7 +220,7 @@ OriginLists::OriginLists(const std::vector<std::string>& specs, const std::vecto
         for (const auto& path : zones.paths) {
             const std::string shown = path == "-" ? "<stdin>" : path;
             try {
-                const ZoneImport zone = import_cloudflare_dns(InputFile::read_all(path, max_zone_bytes), shown,
+                const ZoneImport zone = import_cloudflare_dns(InputFile::read_all(path, max_zone_bytes, stop), shown,
                                                               zones.all_records);
                 zone_counts_ += zone.counts;
                 for (const ZoneOrigin& origin : zone.origins) take(origin.spec, origin.where);

@@ -332,6 +332,20 @@ else
     fail "stderr closed (2>&-) with --progress: exit $rc or a damaged report"
 fi
 
+# interrupt PID WHAT: SIGINT to the scan a moment after its input was read; rc is its exit status
+# (it is killed, and WHAT fails, if it still runs 10 s later).
+interrupt() {
+    sleep 0.3
+    kill -INT "$1"
+    rc=0
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$1" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -0 "$1" 2>/dev/null && { kill -KILL "$1"; fail "$2: still running 10 s later"; }
+    wait "$1" || rc=$?
+}
+
 # SIGINT while the list is being read: a FIFO whose writer sends three lines and then waits.
 # The writer waits until the scan has read them (nothing left in the pipe), then a little.
 mkfifo "$tmp/slow-fifo"
@@ -353,15 +367,7 @@ e2e_on_exit "kill $writer 2>/dev/null"
     >/dev/null 2>"$tmp/early.err" &
 pid=$!
 wait_for_file "$tmp/slow-fifo.read" 10 || fail "SIGINT while reading: the three lines were never read"
-sleep 0.3
-kill -INT "$pid"
-rc=0
-for ((i = 0; i < 100; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-done
-kill -0 "$pid" 2>/dev/null && { kill -KILL "$pid"; fail "SIGINT while reading: still running 10 s later"; }
-wait "$pid" || rc=$?
+interrupt "$pid" "SIGINT while reading"
 kill "$writer" 2>/dev/null
 grep -v '^#' "$list" | head -3 >"$tmp/early.expected"
 if [[ $rc -eq 130 ]] && check_json "$tmp/early.json" "$tmp/early.expected" false && "$python" -c '
@@ -373,6 +379,34 @@ assert len(ET.parse(sys.argv[2]).getroot().findall(".//testcase")) == 3' "$tmp/e
     ok "SIGINT while the list is read: exit 130, reports with the 3 origins read, not scanned, complete false"
 else
     fail "SIGINT while the list is read: exit $rc; stderr: $(head -c 300 "$tmp/early.err")"
+fi
+
+# SIGINT while a zone export is read (from a FIFO whose writer sends one proxied record and then
+# waits): a zone is read whole, so none of it is taken; the list's origins are reported.
+mkfifo "$tmp/zone-fifo"
+"$python" - "$tmp/zone-fifo" "$tmp/zone-fifo.read" <<'EOF' &
+import fcntl, os, signal, struct, sys, termios, time
+signal.alarm(60)
+fifo, marker = sys.argv[1:]
+fd = os.open(fifo, os.O_WRONLY)
+os.write(fd, b"www.zone.test.\t1\tIN\tA\t127.0.0.2 ; cf_tags=cf-proxied:true\n")
+while struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0] > 0:
+    time.sleep(0.02)
+open(marker, "w").close()
+time.sleep(30)  # the scan is interrupted long before
+EOF
+writer=$!
+e2e_on_exit "kill $writer 2>/dev/null"
+"$ORIGINSCAN" scan "${scan_args[@]}" --timeout 5 --json "$tmp/zone-early.json" --cloudflare-dns "$tmp/zone-fifo" \
+    "$tmp/early.expected" >/dev/null 2>"$tmp/zone-early.err" &
+pid=$!
+wait_for_file "$tmp/zone-fifo.read" 10 || fail "SIGINT while a zone is read: the record was never read"
+interrupt "$pid" "SIGINT while a zone is read"
+kill "$writer" 2>/dev/null
+if [[ $rc -eq 130 ]] && check_json "$tmp/zone-early.json" "$tmp/early.expected" false; then
+    ok "SIGINT while a zone export is read: exit 130, the list's 3 origins reported, none of the zone"
+else
+    fail "SIGINT while a zone export is read: exit $rc; stderr: $(head -c 300 "$tmp/zone-early.err")"
 fi
 
 # SIGINT while the JSON report is written: it goes to stdout, a pipe the test leaves full
