@@ -213,6 +213,7 @@ struct Resolver::State : std::enable_shared_from_this<State> {
     asio::steady_timer timer;  // c-ares' next timeout (ares_timeout), or earlier
     bool timer_armed = false;   // a wait on `timer` is pending, not cancelled
     std::size_t in_flight = 0;  // ares_getaddrinfo calls not yet called back (abandoned ones too)
+    std::chrono::milliseconds first_try{0};  // ARES_OPT_TIMEOUTMS: a query's first try
     std::unordered_map<std::string, std::vector<asio::ip::address>> hosts;  // read_hosts()
     std::unordered_map<ares_socket_t, std::shared_ptr<Watch>> watches;
 
@@ -271,10 +272,11 @@ struct Resolver::State : std::enable_shared_from_this<State> {
         schedule();
     }
 
-    // Sets the timer to c-ares' next timeout unless it is set already. Every query of the channel
-    // has the same timeout, so a query sent later never times out before the one the timer was
-    // set for: a timer once set is never late, at worst early (its query was answered), and then
-    // it fires, c-ares finds nothing due, and it is set again. Asking c-ares (ares_timeout walks
+    // Sets the timer to c-ares' next timeout unless it is set already. A query's first try times
+    // out after `first_try`, its second after twice that: so a query sent later times out before
+    // the one the timer was set for only when that one was on its second try, and resolve()
+    // moves the timer up then (`sent()`). Otherwise a timer once set is never late, at worst
+    // early (its query was answered): it fires, c-ares finds nothing due, and it is set again. Asking c-ares (ares_timeout walks
     // every query) and moving the timer (each move a timerfd_settime, as this timer is the
     // io_context's earliest) after every packet cost a system call per lookup before.
     void schedule() {
@@ -294,6 +296,13 @@ struct Resolver::State : std::enable_shared_from_this<State> {
             state->timer_armed = false;
             if (!ec) state->process(ARES_SOCKET_BAD, ARES_SOCKET_BAD);
         });
+    }
+
+    // A query was just sent: its first try ends `first_try` from now; a timer set later than that
+    // (for a query on its second try) is set anew.
+    void sent() {
+        if (timer_armed && timer.expiry() > std::chrono::steady_clock::now() + first_try) cancel_timer();
+        schedule();
     }
 
     void cancel_timer() {
@@ -335,6 +344,7 @@ Resolver::Resolver(asio::io_context& io, const ResolverConfig& config) : state_(
     // origin's deadline per server in all, so the deadline ends a silent lookup first.
     options.timeout = static_cast<int>(std::max<long long>(1, (config.timeout.count() + 1) / 2));
     options.tries = 2;
+    state_->first_try = std::chrono::milliseconds(options.timeout);
     // One UDP socket carries every lookup of this thread: room for the answers of a few
     // thousand at once while the thread is busy in TLS (the kernel caps it at rmem_max).
     options.socket_receive_buffer_size = 1 << 20;
@@ -386,7 +396,7 @@ std::shared_ptr<Resolver::Lookup> Resolver::resolve(const std::string& host, std
     auto* pending = new State::Pending{state_, lookup};
     ++state_->in_flight;  // first: c-ares may call back from within ares_getaddrinfo
     ares_getaddrinfo(state_->channel, host.c_str(), nullptr, &hints, &State::on_answer, pending);
-    state_->schedule();
+    state_->sent();
     return lookup;
 }
 
